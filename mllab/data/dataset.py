@@ -1,0 +1,89 @@
+"""The in-memory dataset every loader returns.
+
+Images are ``uint8`` arrays laid out ``(N, C, H, W)`` exactly as stored
+(0 = background for the digit sets); transforms in :mod:`mllab.data.transforms`
+turn them into float tensors. Text is ``int64`` token ids ``(N, L)``, padded
+with 0, with the true lengths in :attr:`Split.lengths`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split: inputs ``x``, integer labels ``y`` and, for sequences, ``lengths``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    lengths: np.ndarray | None = None
+
+    def __post_init__(self):
+        if len(self.x) != len(self.y):
+            raise ValueError(f"split: x has {len(self.x)} rows but y has {len(self.y)}; they must match")
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, index: np.ndarray) -> "Split":
+        """Rows ``index`` of every array (a copy for fancy indices)."""
+        lengths = None if self.lengths is None else self.lengths[index]
+        return Split(self.x[index], self.y[index], lengths)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A named dataset: train and test splits, class names and facts about it.
+
+    ``info`` holds what a report should show: source files and their
+    checksums, the transforms applied, statistics computed on train (for
+    standardization), a vocabulary for text.
+    """
+
+    name: str
+    train: Split
+    test: Split
+    classes: tuple[str, ...]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one example, e.g. ``(1, 28, 28)``."""
+        return tuple(self.train.x.shape[1:])
+
+    def with_splits(self, train: Split | None = None, test: Split | None = None, **info: Any) -> "Dataset":
+        """A copy with new splits and ``info`` entries added."""
+        return replace(
+            self,
+            train=self.train if train is None else train,
+            test=self.test if test is None else test,
+            info={**self.info, **info},
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Plain-data description (for ``mllab data info`` and run records)."""
+        return {
+            "name": self.name,
+            "classes": list(self.classes),
+            "num_classes": self.num_classes,
+            "input_shape": list(self.input_shape),
+            "dtype": str(self.train.x.dtype),
+            "train_size": len(self.train),
+            "test_size": len(self.test),
+            "train_class_counts": np.bincount(self.train.y, minlength=self.num_classes).tolist(),
+            **{k: v for k, v in self.info.items() if _is_plain(v)},
+        }
+
+
+def _is_plain(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool, type(None), list, tuple, dict)) and not (
+        isinstance(value, (list, tuple)) and len(value) > 64
+    )

@@ -1,0 +1,141 @@
+"""Where dataset files are found, how they are verified, where caches go.
+
+Contract (DESIGN.md): ``MLLAB_DATA`` is a ``:``-separated list of read-only
+folders holding dataset files under their original names; ``MLLAB_CACHE``
+(default ``~/.cache/mllab``) receives downloads and prepared arrays.
+Checksums are SHA-256 over the *decompressed* payload, so a re-packed but
+identical ``.gz`` (Debian's Fashion-MNIST) still verifies.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+log = logging.getLogger(__name__)
+
+
+class MissingDataError(FileNotFoundError):
+    """A dataset file is on none of the searched folders."""
+
+
+class ChecksumError(ValueError):
+    """A dataset file's content differs from the published one."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a dataset as upstream distributes it.
+
+    ``sha256`` is over the decompressed payload (``None`` when no reference
+    hash is known here: the file is then loaded with a logged warning).
+    ``md5`` is the checksum upstream publishes for the file as downloaded,
+    checked after a fetch when known.
+    """
+
+    name: str
+    sha256: str | None = None
+    url: str | None = None
+    md5: str | None = None
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("MLLAB_CACHE") or Path.home() / ".cache" / "mllab")
+
+
+def search_dirs() -> list[Path]:
+    """Folders searched for dataset files: ``MLLAB_DATA`` entries, then the cache."""
+    roots = [Path(p) for p in os.environ.get("MLLAB_DATA", "").split(":") if p]
+    return roots + [cache_dir()]
+
+
+def candidate_paths(folders: tuple[str, ...], filename: str) -> list[Path]:
+    return [root / folder / filename for root in search_dirs() for folder in folders]
+
+
+def find_file(dataset: str, folders: tuple[str, ...], filename: str) -> Path:
+    """First existing ``<root>/<folder>/<filename>``; a helpful error otherwise."""
+    candidates = candidate_paths(folders, filename)
+    for path in candidates:
+        if path.is_file():
+            return path
+    searched = "\n  ".join(str(p.parent) for p in candidates)
+    raise MissingDataError(
+        f"{dataset}: {filename} not found. Searched:\n  {searched}\n"
+        f"Put the file in one of these folders (MLLAB_DATA is a ':'-separated list of data roots), "
+        f"or run 'mllab data fetch {dataset}' where a network is available."
+    )
+
+
+def read_payload(path: Path) -> bytes:
+    """File content, gunzipped when the name ends in ``.gz``."""
+    if path.suffix == ".gz":
+        try:
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        except (OSError, EOFError) as err:
+            raise ChecksumError(
+                f"{path}: not a readable gzip file ({err}); the file is truncated or corrupt. "
+                f"Delete it and fetch it again."
+            ) from err
+    return path.read_bytes()
+
+
+def check_sha256(dataset: str, path: Path, payload: bytes, expected: str | None) -> str:
+    """Return the payload's SHA-256; raise :class:`ChecksumError` if it differs from ``expected``."""
+    found = hashlib.sha256(payload).hexdigest()
+    if expected is None:
+        log.warning("%s: no reference checksum for %s; its payload sha256 is %s", dataset, path.name, found)
+    elif found != expected:
+        raise ChecksumError(
+            f"{dataset}: {path} sha256 mismatch (expected {expected}, found {found}). "
+            f"The file is corrupt or not the official one: delete it and run 'mllab data fetch {dataset}'."
+        )
+    return found
+
+
+def read_verified(dataset: str, folders: tuple[str, ...], spec: DataFile) -> tuple[bytes, Path]:
+    """Find ``spec``'s file, decompress it and verify its checksum."""
+    path = find_file(dataset, folders, spec.name)
+    payload = read_payload(path)
+    check_sha256(dataset, path, payload, spec.sha256)
+    return payload, path
+
+
+def file_stamp(path: Path) -> str:
+    """Identity of a source file for cache keys: path, size and mtime."""
+    st = path.stat()
+    return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+
+
+@contextmanager
+def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a temp path beside ``target``; rename it onto ``target`` only on success.
+
+    A crash or an exception leaves ``target`` as it was and no partial file behind.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix or ".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    atomic_write_bytes(target, text.encode())

@@ -1,0 +1,55 @@
+"""Subsets of a split: first N per class (report 004), stratified random, train/validation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mllab.data.dataset import Split
+
+
+def first_per_class(split: Split, n: int) -> Split:
+    """The first ``n`` examples of every class, in their original order.
+
+    >>> s = Split(np.arange(6), np.array([0, 1, 0, 1, 0, 1]))
+    >>> first_per_class(s, 2).x.tolist()
+    [0, 1, 2, 3]
+    """
+    _check_count("first_per_class", n)
+    keep = np.zeros(len(split), dtype=bool)
+    for c in np.unique(split.y):
+        keep[np.flatnonzero(split.y == c)[:n]] = True
+    return split.take(np.flatnonzero(keep))
+
+
+def stratified_subset(split: Split, n: int, seed: int) -> Split:
+    """``n`` examples drawn without replacement, class proportions kept (seeded)."""
+    _check_count("stratified_subset", n)
+    if n >= len(split):
+        return split
+    first, _ = stratified_partition(split.y, n / len(split), seed)
+    return split.take(np.sort(first))
+
+
+def train_val_split(split: Split, val_fraction: float, seed: int) -> tuple[Split, Split]:
+    """Stratified ``(train, validation)`` partition of a training split."""
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must lie strictly between 0 and 1; got {val_fraction}")
+    val, train = stratified_partition(split.y, val_fraction, seed)
+    return split.take(np.sort(train)), split.take(np.sort(val))
+
+
+def stratified_partition(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(part, rest)`` where ``part`` holds about ``fraction`` of every class."""
+    rng = np.random.default_rng(seed)
+    part, rest = [], []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        k = int(round(fraction * len(idx)))
+        part.append(idx[:k])
+        rest.append(idx[k:])
+    return np.concatenate(part), np.concatenate(rest)
+
+
+def _check_count(what: str, n: int) -> None:
+    if n < 1:
+        raise ValueError(f"{what}: n must be a positive number of examples; got {n}")

@@ -1,0 +1,1 @@
+"""Classical estimators (scikit-learn contract), one module per family."""

@@ -1,0 +1,1 @@
+"""Torch networks, one module per family, registered in MODELS."""

@@ -1,0 +1,101 @@
+"""One small registry mechanism for every kind of named thing in mllab.
+
+Datasets, models and recipes each have one :class:`Registry`; the CLI's
+choices, the docs tables and the test parametrization all read from it, so a
+thing is usable and tested the moment it is registered.
+
+>>> colours = Registry("colour")
+>>> @colours.register("red", hue=0)
+... def make_red():
+...     return (255, 0, 0)
+>>> colours.get("red")()
+(255, 0, 0)
+>>> colours.names("r*")
+['red']
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A registered factory with its metadata (kind, description, ...)."""
+
+    name: str
+    factory: Callable[..., Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def doc(self) -> str:
+        """First line of the factory's docstring, for listings."""
+        text = (self.factory.__doc__ or "").strip()
+        return text.splitlines()[0] if text else ""
+
+
+class Registry:
+    """Name -> factory map. Duplicate names raise; lookups name the choices."""
+
+    def __init__(self, kind: str, loader: Callable[[], None] | None = None):
+        self.kind = kind
+        self._entries: dict[str, Entry] = {}
+        self._loader = loader  # imports the modules that register entries
+        self._loaded = loader is None
+
+    def register(self, name: str | None = None, **meta: Any) -> Callable:
+        """Decorator: register ``factory`` under ``name`` (default: its __name__)."""
+
+        def decorate(factory: Callable) -> Callable:
+            self.add(name or factory.__name__, factory, **meta)
+            return factory
+
+        return decorate
+
+    def add(self, name: str, factory: Callable, **meta: Any) -> None:
+        if name in self._entries:
+            raise ValueError(
+                f"{self.kind} {name!r} is already registered "
+                f"(by {self._entries[name].factory.__module__}); pick another name"
+            )
+        self._entries[name] = Entry(name, factory, dict(meta))
+
+    def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self._loader()
+
+    def entry(self, name: str) -> Entry:
+        self._ensure_loaded()
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise KeyError(
+                f"unknown {self.kind} {name!r}; registered: {', '.join(self.names()) or '(none)'}"
+            ) from None
+
+    def get(self, name: str) -> Callable[..., Any]:
+        return self.entry(name).factory
+
+    def names(self, pattern: str = "*", **meta: Any) -> list[str]:
+        """Sorted names matching a glob ``pattern`` and the given metadata values."""
+        self._ensure_loaded()
+        return sorted(
+            n
+            for n, e in self._entries.items()
+            if fnmatch.fnmatchcase(n, pattern) and all(e.meta.get(k) == v for k, v in meta.items())
+        )
+
+    def __contains__(self, name: str) -> bool:
+        self._ensure_loaded()
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[Entry]:
+        self._ensure_loaded()
+        return iter(self._entries[n] for n in self.names())
+
+    def __len__(self) -> int:
+        self._ensure_loaded()
+        return len(self._entries)
