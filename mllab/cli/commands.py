@@ -1,0 +1,162 @@
+"""What the CLI commands do (kept apart from ``main.py`` so ``--help`` imports nothing heavy).
+
+User errors (bad config, missing data, unknown names) are printed as one
+clear message with exit status 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from mllab.cli.main import fail
+
+
+@contextmanager
+def user_errors():
+    from pydantic import ValidationError
+
+    from mllab.data.files import ChecksumError, MissingDataError
+
+    try:
+        yield
+    except (MissingDataError, ChecksumError, KeyError, ValueError, FileNotFoundError, ValidationError) as err:
+        fail(str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err))
+
+
+def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | None, quiet: bool) -> None:
+    from mllab.experiments.config import resolve_config
+    from mllab.experiments.recipes import load_recipe
+    from mllab.experiments.runner import run_group
+
+    with user_errors():
+        cfg = resolve_config(load_recipe(target), overrides + ([f"seeds={seeds}"] if seeds else []))
+        result = run_group(cfg, root=out, quiet=quiet)
+    print_group(result)
+
+
+def print_group(result: dict) -> None:
+    table = result["table"]
+    for metric in ("test_accuracy", "test_psnr", "val_accuracy", "test_loss"):
+        if metric in table:
+            t = table[metric]
+            spread = f" (std {t['std']:.4f}, max {t['max']:.4f}, {t['n']} seeds)" if t["n"] > 1 else ""
+            typer.echo(f"{metric.replace('_', ' ')}: {t['mean']:.4f}{spread}")
+    for row in result["published_vs_measured"]:
+        ours = row["measured"]
+        typer.echo(f"  {row['id']} ({row['dataset']}): published {row['published']}, measured "
+                   f"{'-' if not ours else format(ours['mean'], '.4f')}")
+    if len(result["runs"]) > 1:
+        typer.echo(f"table: {Path(result['group']) / 'table.md'}")
+    typer.echo(f"report: {Path(result['runs'][0]) / 'report.html'}")
+
+
+def do_resume(run_path: Path, out: Path | None, quiet: bool) -> None:
+    from mllab.experiments.rundir import RunDir
+    from mllab.experiments.runner import run_one
+
+    run = RunDir(run_path)
+    with user_errors():
+        if not (run.path / "config.yaml").is_file():
+            raise FileNotFoundError(f"{run_path} is not a run folder (no config.yaml)")
+        cfg = run.read_config()
+        root = out or _runs_root(run.path, cfg.experiment)
+        summary = run_one(cfg, run, root, quiet=quiet, resume=run.has_checkpoint("last"))
+    for k, v in summary.get("final", {}).items():
+        typer.echo(f"{k.replace('_', ' ')}: {v:.4f}")
+    typer.echo(f"report: {run.path / 'report.html'}")
+
+
+def _runs_root(run_path: Path, experiment: str) -> Path:
+    """runs/<experiment>/<group>/seed<k> -> runs."""
+    parents = run_path.resolve().parents
+    return parents[2] if len(parents) > 2 and parents[1].name == experiment else run_path.parent
+
+
+def do_eval(run_path: Path, overrides: list[str], checkpoint: str) -> None:
+    from mllab.experiments.evaluate import evaluate_run
+
+    with user_errors():
+        metrics = evaluate_run(run_path, overrides, checkpoint)
+    for k, v in metrics.items():
+        typer.echo(f"{k.replace('_', ' ')}: {v:.4f}")
+
+
+def do_data_list() -> None:
+    from mllab.data import DATASETS
+    from mllab.data.files import candidate_paths
+
+    for e in DATASETS:
+        files = e.meta.get("files", ())
+        found = all(any(p.is_file() for p in candidate_paths(e.meta["folders"], f.name)) for f in files)
+        status = "built-in" if not files else ("found" if found else "missing")
+        typer.echo(f"{e.name:15s} {status:9s} {e.doc}")
+
+
+def do_data_info(name: str) -> None:
+    from mllab.data import load
+
+    with user_errors():
+        typer.echo(json.dumps(load(name).summary(), indent=2))
+
+
+def do_data_verify(name: str) -> None:
+    from mllab.data.verify import verify
+
+    with user_errors():
+        for path, digest, status in verify(name):
+            typer.echo(f"{status:10s} {digest}  {path}")
+    typer.echo(f"{name}: all files verified")
+
+
+def do_data_fetch(name: str) -> None:
+    from mllab.data.fetch import fetch
+
+    with user_errors():
+        for path in fetch(name):
+            typer.echo(f"fetched {path}")
+
+
+def do_models_list(pattern: str) -> None:
+    from mllab.models.registry import MODELS
+
+    for e in MODELS:
+        if e.name in MODELS.names(pattern):
+            typer.echo(f"{e.name:22s} {e.meta.get('kind', ''):10s} {e.meta.get('task', ''):12s} {e.doc}")
+
+
+def do_recipes_list(pattern: str) -> None:
+    from mllab.experiments.recipes import RECIPES
+
+    for name in RECIPES.names(pattern):
+        meta = RECIPES.entry(name).meta
+        refs = f" [{', '.join(meta['published'])}]" if meta["published"] else ""
+        typer.echo(f"{name:32s} {meta['description']}{refs}")
+
+
+def do_recipes_show(name: str) -> None:
+    from mllab.experiments.config import resolve_config
+    from mllab.experiments.recipes import load_recipe
+
+    with user_errors():
+        typer.echo(resolve_config(load_recipe(name)).to_yaml())
+
+
+def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
+    from mllab.experiments.index import list_runs
+
+    for r in list_runs(root / "index.sqlite", experiment, limit):
+        acc = (r["metrics"] or {}).get("test_accuracy")
+        typer.echo(f"{r['started']}  {r['status']:9s} {'-' if acc is None else f'{acc:.4f}':>7s}  {r['id']}")
+
+
+def do_runs_show(run_path: Path) -> None:
+    from mllab.experiments.rundir import RunDir
+
+    summary = RunDir(run_path).read_summary()
+    if not summary:
+        fail(f"{run_path}: no summary.json (not a run folder, or the run never started)")
+    typer.echo(json.dumps(summary, indent=2))

@@ -1,0 +1,169 @@
+"""The ``mllab`` command line. Heavy libraries are imported inside commands,
+so ``mllab --help`` answers at once."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(help="mllab: build, train, compare and look inside machine-learning models.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Datasets: list, describe, fetch, verify.", no_args_is_help=True)
+models_app = typer.Typer(help="Registered models.", no_args_is_help=True)
+recipes_app = typer.Typer(help="Packaged recipes (configs that reproduce the reports).", no_args_is_help=True)
+runs_app = typer.Typer(help="Recorded runs (runs/index.sqlite).", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(models_app, name="models")
+app.add_typer(recipes_app, name="recipes")
+app.add_typer(runs_app, name="runs")
+
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.callback()
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages.")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# --- train / demo / eval ----------------------------------------------------------------
+@app.command(context_settings={"allow_extra_args": False})
+def train(
+    args: Optional[List[str]] = typer.Argument(None, help="CONFIG_OR_RECIPE then key=value overrides."),
+    seeds: Optional[int] = typer.Option(None, "--seeds", help="Run N seeds (seed, seed+1, ...) and write a table."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run from its last checkpoint."),
+    quiet: bool = QUIET,
+) -> None:
+    """Train a recipe or config file: mllab train lenet5_mnist training.epochs=5 --seeds 3"""
+    from mllab.cli.commands import do_resume, do_train
+
+    args = list(args or [])
+    if resume is not None:
+        if args:
+            fail("--resume takes the run folder only; the run's own config.yaml is used")
+        return do_resume(resume, out, quiet)
+    if not args or "=" in args[0]:
+        fail("name a recipe (mllab recipes list) or a YAML config file first, then key=value overrides")
+    do_train(args[0], args[1:], seeds, out, quiet)
+
+
+@app.command()
+def demo(out: Optional[Path] = typer.Option(None, "--out", help="Runs root folder."), quiet: bool = QUIET) -> None:
+    """Train a small CNN on the embedded 8x8 digits and write a report (under a minute)."""
+    from mllab.cli.commands import do_train
+
+    do_train("demo", [], None, out, quiet)
+
+
+@app.command("eval")
+def evaluate(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>)."),
+             overrides: Optional[List[str]] = typer.Argument(None, help="data.* overrides, e.g. data.test_transforms=[invert]"),
+             checkpoint: str = typer.Option("auto", help="best, last, or auto (best if the run selected one)")) -> None:
+    """Evaluate a trained run on its test split (optionally with changed data settings)."""
+    from mllab.cli.commands import do_eval
+
+    do_eval(run, list(overrides or []), checkpoint)
+
+
+@app.command()
+def report(run: Path = typer.Argument(..., help="Run folder.")) -> None:
+    """Rebuild a run's figures and report.html from its files (no retraining)."""
+    from mllab.experiments.rundir import RunDir
+    from mllab.report.html import write_report
+
+    typer.echo(f"report: {write_report(RunDir(run))}")
+
+
+# --- data -----------------------------------------------------------------------------
+@data_app.command("list")
+def data_list() -> None:
+    """Registered datasets and whether their files are found."""
+    from mllab.cli.commands import do_data_list
+
+    do_data_list()
+
+
+@data_app.command("info")
+def data_info(name: str) -> None:
+    """Load a dataset (cached after the first time) and describe it."""
+    from mllab.cli.commands import do_data_info
+
+    do_data_info(name)
+
+
+@data_app.command("verify")
+def data_verify(name: str) -> None:
+    """Re-hash every file of a dataset against its published checksum."""
+    from mllab.cli.commands import do_data_verify
+
+    do_data_verify(name)
+
+
+@data_app.command("fetch")
+def data_fetch(name: str) -> None:
+    """Download a dataset from its upstream home into MLLAB_CACHE and verify it."""
+    from mllab.cli.commands import do_data_fetch
+
+    do_data_fetch(name)
+
+
+# --- models / recipes / runs ----------------------------------------------------------
+@models_app.command("list")
+def models_list(pattern: str = typer.Argument("*", help="Glob over model names.")) -> None:
+    """Every registered model with its kind and task."""
+    from mllab.cli.commands import do_models_list
+
+    do_models_list(pattern)
+
+
+@recipes_app.command("list")
+def recipes_list(pattern: str = typer.Argument("*", help="Glob over recipe names.")) -> None:
+    """Packaged recipes and the published numbers they reproduce."""
+    from mllab.cli.commands import do_recipes_list
+
+    do_recipes_list(pattern)
+
+
+@recipes_app.command("show")
+def recipes_show(name: str) -> None:
+    """Print a recipe's resolved config."""
+    from mllab.cli.commands import do_recipes_show
+
+    do_recipes_show(name)
+
+
+@runs_app.command("list")
+def runs_list(experiment: Optional[str] = typer.Option(None, "--experiment", "-e"),
+              root: Path = typer.Option(Path("runs"), "--root"), limit: int = 30) -> None:
+    """Recent runs from runs/index.sqlite."""
+    from mllab.cli.commands import do_runs_list
+
+    do_runs_list(root, experiment, limit)
+
+
+@runs_app.command("show")
+def runs_show(run: Path) -> None:
+    """A run's summary (final metrics, status, times)."""
+    from mllab.cli.commands import do_runs_show
+
+    do_runs_show(run)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Tables over seeds: mean, std, max of every final metric (report 003's format)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mllab.data.files import atomic_write_text
+from mllab.experiments.published import lookup
+
+
+def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """``{metric: {mean, std, max, min, n}}`` over completed runs; std is the population std (ddof=0)."""
+    done = [s for s in summaries if s.get("status") == "completed"]
+    metrics = sorted({k for s in done for k in s.get("final", {})})
+    table = {}
+    for m in metrics:
+        v = np.array([s["final"][m] for s in done if m in s["final"]], dtype=float)
+        table[m] = {"mean": float(v.mean()), "std": float(v.std()), "max": float(v.max()),
+                    "min": float(v.min()), "n": int(len(v))}
+    for m in ("wall_seconds",):
+        v = np.array([s[m] for s in done if m in s], dtype=float)
+        if len(v):
+            table[m] = {"mean": float(v.mean()), "std": float(v.std()), "max": float(v.max()),
+                        "min": float(v.min()), "n": int(len(v))}
+    return table
+
+
+def published_vs_measured(ids: list[str], table: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    rows = []
+    for row in lookup(ids):
+        metric = row["metric"]
+        ours = table.get(metric) or table.get(metric.replace("psnr_db", "test_psnr"))
+        rows.append({"id": row["id"], "dataset": row["dataset"], "metric": metric, "published": row.get("value"),
+                     "published_std": row.get("std"), "measured": ours})
+    return rows
+
+
+def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dict[str, Any]]) -> str:
+    lines = [f"# {cfg.experiment}: {cfg.model.name} on {cfg.data.name}", "",
+             "| metric | mean | std | max | n |", "|---|---:|---:|---:|---:|"]
+    for m, t in table.items():
+        lines.append(f"| {m} | {t['mean']:.4f} | {t['std']:.4g} | {t['max']:.4f} | {t['n']} |")
+    if comparison:
+        lines += ["", "| published id | dataset | metric | published | measured (mean +- std) |", "|---|---|---|---:|---:|"]
+        for c in comparison:
+            ours = c["measured"]
+            measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
+            lines.append(f"| {c['id']} | {c['dataset']} | {c['metric']} | {c['published']} | {measured} |")
+        lines.append("\nPublished values on another dataset than ours are not comparable; see the dataset column.")
+    return "\n".join(lines) + "\n"
+
+
+def write_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    table = aggregate(summaries)
+    comparison = published_vs_measured(cfg.published, table) if cfg.published else []
+    result = {"group": str(group), "experiment": cfg.experiment, "model": cfg.model.name, "dataset": cfg.data.name,
+              "seeds": [s["seed"] for s in summaries], "runs": [s["path"] for s in summaries],
+              "table": table, "published_vs_measured": comparison}
+    group.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(group / "aggregate.json", json.dumps(result, indent=2))
+    atomic_write_text(group / "table.md", markdown_table(cfg, table, comparison))
+    return result

@@ -1,0 +1,61 @@
+"""From config sections to the things a run trains: data splits and models."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from mllab.data import Dataset, Split, load
+from mllab.data.subsets import first_per_class, stratified_subset, train_val_split
+from mllab.data.transforms import apply_transforms
+
+
+@dataclass
+class Splits:
+    dataset: Dataset
+    train: Split
+    val: Split | None
+    test: Split
+
+
+def prepare_data(cfg) -> Splits:
+    """Load, transform, subset and split the data named by ``cfg`` (a DataConfig)."""
+    ds = apply_transforms(load(cfg.name, **cfg.options), cfg.transforms)
+    train = ds.train
+    if cfg.first_per_class:
+        train = first_per_class(train, cfg.first_per_class)
+    if cfg.train_subset:
+        train = stratified_subset(train, cfg.train_subset, cfg.split_seed)
+    val = None
+    if cfg.val_fraction:
+        train, val = train_val_split(train, cfg.val_fraction, cfg.split_seed)
+    test = ds.test
+    if cfg.test_transforms:
+        test = apply_transforms(ds.with_splits(train=test, test=test), cfg.test_transforms).test
+    return Splits(ds, train, val, test)
+
+
+def check_params(kind: str, name: str, factory, params: dict) -> None:
+    """Reject parameters the factory does not take, naming the allowed ones."""
+    sig = inspect.signature(factory)
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    allowed = [p for p in sig.parameters if p not in ("input_shape", "num_classes")]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(f"model.params: {kind} {name!r} takes no parameter {unknown}; allowed: {allowed}")
+
+
+def build_model(cfg, splits: Splits):
+    """Instantiate the registered model named by ``cfg`` (a ModelConfig) for these data."""
+    from mllab.models.registry import MODELS
+
+    entry = MODELS.entry(cfg.name)
+    check_params("model", cfg.name, entry.factory, cfg.params)
+    if entry.meta.get("kind") == "classical":
+        return entry, entry.factory(**cfg.params)
+    params = dict(cfg.params)
+    if splits.dataset.info.get("vocab_size") and "vocab_size" in inspect.signature(entry.factory).parameters:
+        params.setdefault("vocab_size", splits.dataset.info["vocab_size"])
+    model = entry.factory(tuple(splits.train.x.shape[1:]), splits.dataset.num_classes, **params)
+    return entry, model

@@ -1,0 +1,34 @@
+"""Evaluate a finished run again, possibly on changed test data (e.g. inverted MNIST)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mllab.experiments.build import build_model, prepare_data
+from mllab.experiments.config import resolve_config
+from mllab.experiments.rundir import RunDir
+
+
+def evaluate_run(run_path: Path, overrides: list[str], checkpoint: str = "auto") -> dict[str, float]:
+    """Test metrics of a run's saved model; ``overrides`` may change ``data.*`` only."""
+    from mllab.experiments.runner import pick_device, to_tensors
+    from mllab.train.tasks import ClassifyTask
+    from mllab.train.trainer import Trainer
+
+    bad = [o for o in overrides if not o.startswith("data.")]
+    if bad:
+        raise ValueError(f"eval overrides may change data.* only (the model is fixed); got {bad}")
+    run = RunDir(run_path)
+    cfg = run.read_config()
+    cfg = resolve_config(cfg.model_dump(mode="json"), overrides)
+    splits = prepare_data(cfg.data)
+    entry, model = build_model(cfg.model, splits)
+    if entry.meta.get("kind") == "classical":
+        raise ValueError(f"{cfg.model.name} is a classical model; its run records test accuracy in summary.json")
+    name = ("best" if cfg.training.select else "last") if checkpoint == "auto" else checkpoint
+    device = pick_device(cfg.training.device)
+    model.load_state_dict(run.load_checkpoint(name, map_location=device)["model"])
+    model.to(device)
+    task = ClassifyTask(cfg.training.loss, splits.dataset.num_classes)
+    trainer = Trainer(model, cfg, task, None, device=device, quiet=True)
+    return {f"test_{k}": v for k, v in trainer.evaluate(to_tensors(splits.test, device)).items()}

@@ -1,0 +1,24 @@
+"""Published numbers of the seed reports (a packaged copy of reference/published.yaml)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@lru_cache(maxsize=1)
+def published_rows() -> dict[str, dict[str, Any]]:
+    text = resources.files("mllab.recipes").joinpath("published.yaml").read_text()
+    return {row["id"]: row for row in yaml.safe_load(text)}
+
+
+def lookup(ids: list[str]) -> list[dict[str, Any]]:
+    """Rows for ``ids``; an unknown id is an error naming the known ones' prefix."""
+    rows = published_rows()
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise KeyError(f"published ids {missing} are not in published.yaml ({len(rows)} rows, e.g. {next(iter(rows))})")
+    return [rows[i] for i in ids]

@@ -1,0 +1,62 @@
+"""Recipes: packaged YAML configs in ``mllab/recipes/``, registered by file name.
+
+A recipe may start from another with ``extends: other_recipe``; nested
+sections are merged key by key, so a study's settings differ from a base in
+a few lines (report 003's five settings of one table).
+
+>>> sorted(RECIPES.names("demo"))
+['demo']
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mllab.registry import Registry
+
+
+def _recipe_files():
+    return sorted(p for p in resources.files("mllab.recipes").iterdir() if p.name.endswith(".yaml")
+                  and p.name != "published.yaml")
+
+
+def _register_all() -> None:
+    for path in _recipe_files():
+        text = path.read_text()
+        head = yaml.safe_load(text) or {}
+        RECIPES.add(path.name[:-5], lambda text=text: yaml.safe_load(text),
+                    description=head.get("description", ""), published=head.get("published", []))
+
+
+RECIPES = Registry("recipe", loader=_register_all)
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Recursive dict merge; ``over`` wins. Lists and values are replaced, not merged."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_recipe(name_or_path: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A recipe name or a YAML file path -> the config mapping with ``extends`` resolved."""
+    path = Path(name_or_path)
+    if name_or_path.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise FileNotFoundError(f"config file {name_or_path} does not exist")
+        tree = yaml.safe_load(path.read_text()) or {}
+    else:
+        tree = RECIPES.get(name_or_path)()
+    if not isinstance(tree, dict):
+        raise ValueError(f"{name_or_path}: a config must be a YAML mapping, found {type(tree).__name__}")
+    parent = tree.pop("extends", None)
+    if parent is None:
+        return tree
+    if parent in _seen:
+        raise ValueError(f"recipe {name_or_path}: 'extends' cycle through {parent}")
+    return merge(load_recipe(parent, _seen + (name_or_path,)), tree)

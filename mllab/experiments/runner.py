@@ -1,0 +1,182 @@
+"""Run a config: one seed into one run directory, N seeds into a group with a table.
+
+>>> from mllab.experiments.config import resolve_config
+>>> cfg = resolve_config({"training": {"epochs": 1}})
+>>> summary = run_group(cfg, root="/tmp/mllab-doctest-runs", quiet=True)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mllab.experiments import index
+from mllab.experiments.aggregate import write_group
+from mllab.experiments.build import build_model, prepare_data
+from mllab.experiments.rundir import RunDir
+
+log = logging.getLogger(__name__)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_group_dir(root: Path, cfg) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return root / cfg.experiment / f"{stamp}-{cfg.model.name}-{secrets.token_hex(2)}"
+
+
+def run_group(cfg, root: str | Path | None = None, quiet: bool = False) -> dict[str, Any]:
+    """Train ``cfg.seeds`` seeds (seed, seed+1, ...) and write the aggregate table."""
+    root = Path(root or cfg.output.root)
+    group = new_group_dir(root, cfg)
+    summaries = []
+    for k in range(cfg.seeds):
+        seed_cfg = cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1})
+        summaries.append(run_one(seed_cfg, RunDir(group / f"seed{cfg.seed + k}"), root, quiet=quiet))
+    return write_group(group, cfg, summaries)
+
+
+def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False) -> dict[str, Any]:
+    """Train and evaluate one seed; the run directory records everything, even a failure."""
+    import torch
+
+    run.create()
+    if not resume:
+        run.write_config(cfg)
+    summary = _initial_summary(cfg, run, root, resume)
+    _record(root, summary)
+    t0 = time.perf_counter()
+    try:
+        torch.manual_seed(cfg.seed)
+        np.random.seed(cfg.seed % 2**32)
+        splits = prepare_data(cfg.data)
+        entry, model = build_model(cfg.model, splits)
+        fit = _fit_classical if entry.meta.get("kind") == "classical" else _fit_torch
+        summary.update(fit(cfg, run, splits, model, entry, quiet, resume))
+        summary["status"] = "completed"
+    except Exception as err:
+        summary.update(status="diverged" if type(err).__name__ == "NonFiniteLossError" else "failed",
+                       error=f"{type(err).__name__}: {err}")
+        (run.path / "error.txt").write_text(traceback.format_exc())
+        raise
+    finally:
+        summary.update(finished=now(), wall_seconds=round(time.perf_counter() - t0, 2) + summary.get("wall_seconds", 0))
+        run.write_summary(summary)
+        _record(root, summary)
+    if cfg.output.figures:
+        from mllab.report.html import write_report
+
+        write_report(run)
+    return summary
+
+
+def _initial_summary(cfg, run: RunDir, root: Path, resume: bool) -> dict[str, Any]:
+    previous = run.read_summary() if resume else {}
+    return {
+        "run_id": str(run.path.relative_to(root)) if run.path.is_relative_to(root) else str(run.path),
+        "path": str(run.path), "experiment": cfg.experiment, "dataset": cfg.data.name,
+        "model": cfg.model.name, "seed": cfg.seed, "status": "running",
+        "started": previous.get("started", now()), "wall_seconds": previous.get("wall_seconds", 0),
+        "published": cfg.published,
+    }
+
+
+def _record(root: Path, s: dict[str, Any]) -> None:
+    index.record_run(root / "index.sqlite", {
+        "id": s["run_id"], "experiment": s["experiment"], "grp": str(Path(s["run_id"]).parent),
+        "dataset": s["dataset"], "model": s["model"], "seed": s["seed"], "status": s["status"],
+        "started": s["started"], "finished": s.get("finished"), "path": s["path"], "metrics": s.get("final"),
+    })
+
+
+def pick_device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("training.device=cuda but no CUDA device is available; use training.device=auto")
+    return name
+
+
+def to_tensors(split, device):
+    import torch
+
+    from mllab.train.trainer import Tensors
+
+    if split.x.dtype == np.uint8:
+        raise ValueError("the model would see raw uint8 pixels: add 'scale' to data.transforms")
+    x = torch.from_numpy(np.ascontiguousarray(split.x))
+    return Tensors(x.to(device), torch.from_numpy(split.y.astype(np.int64)).to(device))
+
+
+def _fit_torch(cfg, run, splits, model, entry, quiet, resume) -> dict[str, Any]:
+    import torch
+
+    from mllab.train.init import apply_init
+    from mllab.train.tasks import ClassifyTask, ReconstructTask
+    from mllab.train.trainer import Trainer
+
+    if cfg.training.threads:
+        torch.set_num_threads(cfg.training.threads)
+    device = pick_device(cfg.training.device)
+    apply_init(model, cfg.model.init)
+    model.to(device)
+    reconstruct = entry.meta.get("task") in ("reconstruct", "generate")
+    task = (ReconstructTask(cfg.training.loss if cfg.training.loss == "bce" else "mse") if reconstruct
+            else ClassifyTask(cfg.training.loss, splits.dataset.num_classes, cfg.training.label_smoothing))
+    run.write_env({"device": device, "threads": torch.get_num_threads(), "data": splits.dataset.summary()})
+    train, test = to_tensors(splits.train, device), to_tensors(splits.test, device)
+    val = to_tensors(splits.val, device) if splits.val is not None else None
+    trainer = Trainer(model, cfg, task, run, device=device, quiet=quiet)
+    trainer.fit(train, val, resume=resume)
+    history = run.read_metrics()
+    if cfg.training.select:
+        model.load_state_dict(run.load_checkpoint("best", map_location=device)["model"])
+    final = {f"test_{k}": v for k, v in trainer.evaluate(test).items()}
+    final.update({k: v for k, v in history[-1].items() if k.startswith(("train_", "val_"))})
+    if not reconstruct:
+        _save_predictions(run, splits, trainer.predict(test.x).cpu().numpy())
+    return {
+        "final": final, "epochs_done": len(history), "best_epoch": trainer.state["best_epoch"],
+        "params": sum(p.numel() for p in model.parameters()),
+        "images_per_s": float(np.median([r["images_per_s"] for r in history])),
+        "device": device, "train_size": len(splits.train), "test_size": len(splits.test),
+    }
+
+
+def _fit_classical(cfg, run, splits, model, entry, quiet, resume) -> dict[str, Any]:
+    flat = lambda s: s.x.reshape(len(s.x), -1)  # noqa: E731 - estimators take (n, d)
+    run.write_env({"device": "cpu", "data": splits.dataset.summary()})
+    t0 = time.perf_counter()
+    model.fit(flat(splits.train), splits.train.y)
+    fit_seconds = time.perf_counter() - t0
+    pred = model.predict(flat(splits.test))
+    final = {"test_accuracy": float(np.mean(pred == splits.test.y)),
+             "train_accuracy": float(model.score(flat(splits.train), splits.train.y))}
+    if splits.val is not None:
+        final["val_accuracy"] = float(model.score(flat(splits.val), splits.val.y))
+    run.append_metrics({"epoch": 1, **final, "seconds": round(fit_seconds, 3)})
+    _save_predictions(run, splits, pred)
+    return {"final": final, "epochs_done": 1, "fit_seconds": round(fit_seconds, 3),
+            "train_size": len(splits.train), "test_size": len(splits.test)}
+
+
+def _save_predictions(run: RunDir, splits, pred: np.ndarray, keep: int = 24) -> None:
+    """Test labels, predictions and a few misclassified inputs (for the report's figures)."""
+    from mllab.data.files import atomic_path
+
+    y = splits.test.y
+    wrong = np.flatnonzero(pred != y)[:keep]
+    with atomic_path(run.path / "predictions.npz", suffix=".npz") as tmp:
+        np.savez(tmp, y_true=y, y_pred=pred, wrong_index=wrong, wrong_x=splits.test.x[wrong],
+                 classes=np.array(splits.dataset.classes))

@@ -1,0 +1,45 @@
+"""Batch augmentation as tensor ops (no per-sample Python work).
+
+All randomness comes from the trainer's ``torch.Generator`` so a resumed run
+draws the same augmentations as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def random_crop(x: torch.Tensor, padding: int, g: torch.Generator) -> torch.Tensor:
+    """Zero-pad by ``padding`` then crop back to (H, W) at a random offset per image."""
+    n, _, h, w = x.shape
+    padded = F.pad(x, (padding,) * 4)
+    dy = torch.randint(0, 2 * padding + 1, (n,), generator=g).to(x.device)
+    dx = torch.randint(0, 2 * padding + 1, (n,), generator=g).to(x.device)
+    rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]  # (N, 1, H, 1)
+    cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]  # (N, 1, 1, W)
+    batch = torch.arange(n, device=x.device)[:, None, None, None]
+    chans = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+    return padded[batch, chans, rows, cols]
+
+
+def random_flip(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Flip each image left-right with probability 1/2."""
+    flip = torch.rand(len(x), generator=g).to(x.device) < 0.5
+    return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+
+def augment_batch(x: torch.Tensor, cfg, g: torch.Generator) -> torch.Tensor:
+    """Apply the configured augmentations to a batch of images (N, C, H, W)."""
+    if x.dim() != 4:
+        raise ValueError(f"training.augment works on image batches (N, C, H, W); got shape {tuple(x.shape)}")
+    pad = max(cfg.crop_padding, cfg.shift)  # a shift is a crop of the zero-padded image
+    if pad:
+        x = random_crop(x, pad, g)
+    if cfg.flip:
+        x = random_flip(x, g)
+    return x
+
+
+def enabled(cfg) -> bool:
+    return bool(cfg.crop_padding or cfg.shift or cfg.flip)

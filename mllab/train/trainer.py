@@ -1,0 +1,204 @@
+"""The training loop for torch models: lean, resumable, deterministic on CPU.
+
+Data lives in memory as tensors on the training device; an epoch is an index
+permutation drawn from the trainer's own ``torch.Generator`` and sliced into
+batches, so there is no per-sample Python work. Batch metrics are summed as
+tensors and read once per epoch.
+
+After every epoch the trainer appends a line to ``metrics.jsonl`` and writes
+``checkpoints/last.pt`` with the model, optimizer, scheduler, RNG states,
+best-so-far and early-stopping counters: ``fit(..., resume=True)`` continues a
+killed run and ends with the same metrics as an uninterrupted one (CPU).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from mllab.train import augment
+from mllab.train.optim import build_optimizer, penalized, penalty_term
+from mllab.train.progress import EpochBar
+from mllab.train.schedules import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training produced a NaN/inf loss; the last good checkpoint is kept."""
+
+
+@dataclass
+class Tensors:
+    """One split as tensors on the training device."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+class Callback:
+    """Hook into training; set ``trainer.stop = True`` to end after this epoch."""
+
+    def on_epoch_end(self, trainer: "Trainer", record: dict[str, Any]) -> None:
+        pass
+
+
+class Trainer:
+    def __init__(self, model, cfg, task, run=None, device="cpu", quiet=False, callbacks=()):
+        self.model, self.cfg, self.task, self.run = model, cfg, task, run
+        self.device, self.quiet, self.callbacks = torch.device(device), quiet, list(callbacks)
+        self.tcfg = cfg.training
+        self.stop = False
+        self.state = {"epoch": 0, "best_value": None, "best_epoch": None, "bad_epochs": 0}
+
+    # --- the loop --------------------------------------------------------------------
+    def fit(self, train: Tensors, val: Tensors | None = None, resume: bool = False) -> list[dict[str, Any]]:
+        steps = math.ceil(len(train) / self.tcfg.batch_size)
+        self.optimizer = build_optimizer(self.model, self.cfg.optimizer)
+        self.scheduler = build_scheduler(self.optimizer, self.cfg.schedule, self.tcfg.epochs, steps)
+        self.generator = torch.Generator().manual_seed(self.cfg.seed)
+        self.penalized = penalized(self.model, self.cfg.penalty)
+        if resume:
+            self._restore()
+        history = []
+        for epoch in range(self.state["epoch"], self.tcfg.epochs):
+            record = self._epoch(epoch, train, val)
+            history.append(record)
+            for cb in self.callbacks:
+                cb.on_epoch_end(self, record)
+            if self.stop or self._early_stop(record):
+                break
+        return history
+
+    def _epoch(self, epoch: int, train: Tensors, val: Tensors | None) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        lr = self.optimizer.param_groups[0]["lr"]
+        train_metrics = self.train_epoch(train, epoch)
+        seconds = time.perf_counter() - t0
+        record = {"epoch": epoch + 1, "lr": lr, **{f"train_{k}": v for k, v in train_metrics.items()}}
+        if not math.isfinite(train_metrics["loss"]):
+            raise NonFiniteLossError(
+                f"epoch {epoch + 1}: training loss is {train_metrics['loss']}; stopped. The last good checkpoint "
+                f"(epoch {self.state['epoch']}) is kept. Lower optimizer.lr (now {self.cfg.optimizer.lr}) "
+                f"or set training.grad_clip."
+            )
+        if val is not None:
+            record.update({f"val_{k}": v for k, v in self.evaluate(val).items()})
+        record.update(seconds=round(seconds, 3), images_per_s=round(len(train) / seconds, 1))
+        self.state["epoch"] = epoch + 1
+        self._track_best(record)
+        self._checkpoint(record)
+        return record
+
+    def train_epoch(self, data: Tensors, epoch: int) -> dict[str, float]:
+        """One pass over ``data`` in a fresh random order."""
+        self.model.train()
+        n, bs = len(data), self.tcfg.batch_size
+        order = torch.randperm(n, generator=self.generator).to(self.device)
+        sums: dict[str, torch.Tensor] = {}
+        bar = EpochBar(n, epoch + 1, self.tcfg.epochs, self.quiet)
+        for start in range(0, n, bs):
+            idx = order[start:start + bs]
+            xb, yb = data.x[idx], data.y[idx]
+            if augment.enabled(self.tcfg.augment):
+                xb = augment.augment_batch(xb, self.tcfg.augment, self.generator)
+            batch = self.step(xb, yb)
+            for k, v in batch.items():
+                sums[k] = sums[k] + v if k in sums else v
+            bar.update(len(idx))
+        bar.close()
+        return self.task.metrics({k: float(v) for k, v in sums.items()}, n)
+
+    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Forward, loss (+ penalties), backward, optimizer and scheduler step."""
+        out = self.model(xb)
+        loss = self.task.loss(out, xb, yb, self.model)
+        total = loss + penalty_term(self.penalized, self.cfg.penalty) if self.penalized else loss
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        if self.tcfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        return self.task.sums(out, xb, yb, loss)
+
+    @torch.no_grad()
+    def evaluate(self, data: Tensors) -> dict[str, float]:
+        """Loss and metrics over ``data`` in eval mode (no penalties)."""
+        self.model.eval()
+        sums: dict[str, torch.Tensor] = {}
+        for start in range(0, len(data), self.tcfg.eval_batch_size):
+            xb = data.x[start:start + self.tcfg.eval_batch_size]
+            yb = data.y[start:start + self.tcfg.eval_batch_size]
+            out = self.model(xb)
+            for k, v in self.task.sums(out, xb, yb, self.task.loss(out, xb, yb, self.model)).items():
+                sums[k] = sums[k] + v if k in sums else v
+        return self.task.metrics({k: float(v) for k, v in sums.items()}, len(data))
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        self.model.eval()
+        bs = self.tcfg.eval_batch_size
+        return torch.cat([self.task.predict(self.model(x[i:i + bs])) for i in range(0, len(x), bs)])
+
+    # --- best checkpoint, early stopping, resume ---------------------------------------
+    def _improved(self, metric: str, value: float) -> bool:
+        best = self.state["best_value"]
+        lower_is_better = metric.endswith("loss")
+        return best is None or (value < best if lower_is_better else value > best)
+
+    def _track_best(self, record: dict[str, Any]) -> None:
+        metric = self.tcfg.select or self.tcfg.early_stopping.metric
+        if metric not in record:
+            if self.tcfg.select or self.tcfg.early_stopping.patience:
+                raise KeyError(f"training.select/early_stopping.metric {metric!r} is not a recorded metric; "
+                               f"recorded: {sorted(record)} (val_* metrics need data.val_fraction > 0)")
+            return
+        if self._improved(metric, record[metric]):
+            self.state.update(best_value=record[metric], best_epoch=record["epoch"], bad_epochs=0)
+            if self.tcfg.select and self.run is not None:
+                self.run.save_checkpoint("best", {"model": self.model.state_dict(), "epoch": record["epoch"]})
+        else:
+            self.state["bad_epochs"] += 1
+
+    def _early_stop(self, record: dict[str, Any]) -> bool:
+        patience = self.tcfg.early_stopping.patience
+        if patience and self.state["bad_epochs"] >= patience:
+            log.info("early stopping at epoch %d: no %s improvement for %d epochs",
+                     record["epoch"], self.tcfg.early_stopping.metric, patience)
+            return True
+        return False
+
+    def _checkpoint(self, record: dict[str, Any]) -> None:
+        if self.run is None:
+            return
+        self.run.append_metrics(record)
+        self.run.save_checkpoint("last", {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "rng": {"torch": torch.get_rng_state(), "generator": self.generator.get_state(),
+                    "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
+            "state": dict(self.state),
+        })
+
+    def _restore(self) -> None:
+        ckpt = self.run.load_checkpoint("last", map_location=self.device)
+        self.model.load_state_dict(ckpt["model"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        torch.set_rng_state(ckpt["rng"]["torch"].cpu())
+        self.generator.set_state(ckpt["rng"]["generator"].cpu())
+        if ckpt["rng"]["cuda"]:
+            torch.cuda.set_rng_state_all([s.cpu() for s in ckpt["rng"]["cuda"]])
+        self.state = dict(ckpt["state"])
+        self.run.truncate_metrics(self.state["epoch"])
+        log.info("resumed %s after epoch %d", self.run.path, self.state["epoch"])

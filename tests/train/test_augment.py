@@ -1,0 +1,30 @@
+import torch
+
+from mllab.experiments.config import AugmentConfig
+from mllab.train.augment import augment_batch, random_crop, random_flip
+
+
+def test_random_crop_equals_a_per_image_reference():
+    x = torch.arange(2 * 3 * 5 * 6, dtype=torch.float32).reshape(2, 3, 5, 6)
+    out = random_crop(x, 2, torch.Generator().manual_seed(3))
+    g = torch.Generator().manual_seed(3)
+    dy, dx = torch.randint(0, 5, (2,), generator=g), torch.randint(0, 5, (2,), generator=g)
+    padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
+    for i in range(2):
+        torch.testing.assert_close(out[i], padded[i, :, dy[i]:dy[i] + 5, dx[i]:dx[i] + 6])
+
+
+def test_flip_flips_about_half_and_only_horizontally():
+    x = torch.randn(400, 1, 4, 4)
+    out = random_flip(x, torch.Generator().manual_seed(0))
+    flipped = (out == x.flip(-1)).flatten(1).all(1)
+    same = (out == x).flatten(1).all(1)
+    assert bool((flipped | same).all()) and 150 < int(flipped.sum()) < 250
+
+
+def test_augmentation_is_reproducible_from_the_generator():
+    x = torch.randn(16, 3, 8, 8)
+    cfg = AugmentConfig(crop_padding=2, flip=True)
+    a = augment_batch(x, cfg, torch.Generator().manual_seed(5))
+    b = augment_batch(x, cfg, torch.Generator().manual_seed(5))
+    assert torch.equal(a, b) and a.shape == x.shape

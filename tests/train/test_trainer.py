@@ -1,0 +1,123 @@
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from mllab.experiments.config import resolve_config
+from mllab.experiments.rundir import RunDir
+from mllab.train.tasks import ClassifyTask
+from mllab.train.trainer import Callback, NonFiniteLossError, Tensors, Trainer
+
+
+def blobs(n=600, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (n,), generator=g)
+    centers = torch.tensor([[2.0, 0.0], [-2.0, 1.0], [0.0, -2.5]])
+    return Tensors(centers[y] + 0.6 * torch.randn(n, 2, generator=g), y)
+
+
+def model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 3))
+
+
+def trainer(cfg, run=None, m=None, callbacks=()):
+    return Trainer(m or model(), cfg, ClassifyTask(cfg.training.loss, 3), run, quiet=True, callbacks=callbacks)
+
+
+def cfg_for(**training):
+    return resolve_config({"optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+                           "schedule": {"name": "cosine"}, "training": {"batch_size": 32, **training}})
+
+
+def test_learns_separable_blobs_and_evaluates_like_a_manual_pass():
+    t = trainer(cfg_for(epochs=5))
+    history = t.fit(blobs(), blobs(seed=1))
+    assert len(history) == 5 and history[-1]["val_accuracy"] > 0.95
+    test = blobs(seed=2)
+    metrics = t.evaluate(test)
+    with torch.no_grad():
+        out = t.model.eval()(test.x)
+    assert metrics["accuracy"] == pytest.approx((out.argmax(1) == test.y).float().mean().item())
+    assert metrics["loss"] == pytest.approx(nn.functional.cross_entropy(out, test.y).item(), rel=1e-5)
+
+
+def test_train_epoch_matches_a_plain_loop():
+    """The mllab loop does exactly what a hand-written loop does (same batches, same updates)."""
+    cfg = resolve_config({"optimizer": {"lr": 0.05}, "training": {"batch_size": 50, "epochs": 1}})
+    data = blobs()
+    m_ours, m_ref = nn.Linear(2, 3), nn.Linear(2, 3)
+    m_ref.load_state_dict(m_ours.state_dict())
+    trainer(cfg, m=m_ours).fit(data)
+    opt = torch.optim.SGD(m_ref.parameters(), lr=0.05)
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(cfg.seed))
+    for i in range(0, len(data), 50):
+        idx = order[i:i + 50]
+        opt.zero_grad()
+        nn.functional.cross_entropy(m_ref(data.x[idx]), data.y[idx]).backward()
+        opt.step()
+    torch.testing.assert_close(m_ours.weight, m_ref.weight)
+
+
+def test_non_finite_loss_stops_with_message_and_keeps_last_good_checkpoint(tmp_path):
+    class Explode(Callback):
+        def on_epoch_end(self, trainer, record):
+            if record["epoch"] == 2:
+                with torch.no_grad():
+                    trainer.model[0].weight.fill_(float("nan"))
+
+    run = RunDir(tmp_path / "r").create()
+    t = trainer(cfg_for(epochs=5), run, callbacks=[Explode()])
+    with pytest.raises(NonFiniteLossError, match=r"epoch 3: training loss is nan.*last good checkpoint \(epoch 2\)"):
+        t.fit(blobs())
+    ckpt = run.load_checkpoint("last")
+    assert ckpt["state"]["epoch"] == 2
+    assert all(torch.isfinite(v).all() for v in ckpt["model"].values())
+    assert [r["epoch"] for r in run.read_metrics()] == [1, 2]
+
+
+def test_resume_ends_exactly_like_an_uninterrupted_run(tmp_path):
+    cfg = cfg_for(epochs=5, augment={})
+    full = RunDir(tmp_path / "full").create()
+    trainer(cfg, full).fit(blobs(), blobs(seed=1))
+
+    class Kill(Callback):
+        def on_epoch_end(self, trainer, record):
+            if record["epoch"] == 3:
+                raise KeyboardInterrupt  # stands in for kill -9 after epoch 3's checkpoint
+
+    part = RunDir(tmp_path / "part").create()
+    with pytest.raises(KeyboardInterrupt):
+        trainer(cfg, part, callbacks=[Kill()]).fit(blobs(), blobs(seed=1))
+    trainer(cfg, part, m=nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 3))).fit(
+        blobs(), blobs(seed=1), resume=True)
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("seconds", "images_per_s")} for r in rs]  # noqa
+    assert strip(part.read_metrics()) == strip(full.read_metrics())
+    a, b = full.load_checkpoint("last")["model"], part.load_checkpoint("last")["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_best_checkpoint_and_early_stopping(tmp_path):
+    run = RunDir(tmp_path / "r").create()
+    cfg = cfg_for(epochs=30, select="val_accuracy", early_stopping={"metric": "val_loss", "patience": 2})
+    cfg.optimizer.lr = 2.0  # unstable enough that val loss stops improving early
+    t = trainer(cfg, run)
+    history = t.fit(blobs(), blobs(seed=1))
+    assert len(history) < 30
+    best = max(history, key=lambda r: r["val_accuracy"])
+    assert run.load_checkpoint("best")["epoch"] == t.state["best_epoch"]
+    assert best["val_accuracy"] == max(r["val_accuracy"] for r in history)
+
+
+def test_select_on_missing_metric_is_a_clear_error():
+    with pytest.raises(KeyError, match="val_accuracy.*data.val_fraction"):
+        trainer(cfg_for(epochs=1, select="val_accuracy")).fit(blobs())
+
+
+def test_metrics_lines_are_json_with_speed(tmp_path):
+    run = RunDir(tmp_path / "r").create()
+    trainer(cfg_for(epochs=2), run).fit(blobs())
+    lines = (run.path / "metrics.jsonl").read_text().splitlines()
+    rec = json.loads(lines[-1])
+    assert {"epoch", "lr", "train_loss", "train_accuracy", "seconds", "images_per_s"} <= set(rec)
