@@ -44,6 +44,22 @@ def _fmt(v) -> str:
     return html.escape(f"{v:.4f}" if isinstance(v, float) else str(v))
 
 
+def _published(summary: dict) -> str:
+    """Published vs measured for the report rows this run's recipe names."""
+    from mllab.experiments.published import lookup
+
+    if not summary.get("published"):
+        return ""
+    rows = ["<tr><th>published id</th><th>dataset</th><th>setting</th><th>published</th><th>this run</th></tr>"]
+    for row in lookup(summary["published"]):
+        ours = summary.get("final", {}).get(row["metric"].replace("psnr_db", "test_psnr"))
+        rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
+            row["id"], row["dataset"], row["setting"], row.get("value"), "-" if ours is None else ours)) + "</tr>")
+    note = ("<p>Published numbers measured on another dataset than this run's are not comparable.</p>"
+            if any(r["dataset"] != summary.get("dataset") for r in lookup(summary["published"])) else "")
+    return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{note}"
+
+
 def write_report(run: RunDir) -> Path:
     """Draw the figures and write ``report.html`` (self-contained: images embedded)."""
     draw_figures(run)
@@ -53,9 +69,11 @@ def write_report(run: RunDir) -> Path:
     facts = {k: summary.get(k) for k in ("status", "seed", "epochs_done", "best_epoch", "params", "images_per_s",
                                          "wall_seconds", "device", "train_size", "test_size") if k in summary}
     figs = "".join(_img(p) for p in sorted(run.figures.glob("*.png")))
+    published = _published(summary)
     error = f"<h2>Error</h2><pre>{html.escape(summary['error'])}</pre>" if summary.get("error") else ""
     page = _PAGE.format(
         title=html.escape(title), final=_table(summary.get("final", {})), facts=_table(facts), error=error,
+        published=published,
         figures=figs, config=html.escape(config), summary=html.escape(json.dumps(summary, indent=2, default=str)))
     target = run.path / "report.html"
     atomic_write_text(target, page)
@@ -73,6 +91,7 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 </style></head><body>
 <h1>{title}</h1>
 <h2>Final metrics</h2>{final}
+{published}
 <h2>Run</h2>{facts}
 {error}
 <h2>Figures</h2>{figures}

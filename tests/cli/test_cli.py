@@ -1,0 +1,101 @@
+"""End-to-end through the installed ``mllab`` command (subprocesses, as a user runs it)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+MLLAB = [sys.executable, "-m", "mllab.cli.main"]
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def mllab(*args, check=True, **kw):
+    proc = subprocess.run(MLLAB + list(args), capture_output=True, text=True, env=ENV, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"mllab {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_help_lists_the_commands():
+    out = mllab("--help").stdout
+    for command in ("train", "demo", "eval", "data", "models", "recipes", "runs"):
+        assert command in out
+
+
+def test_demo_trains_prints_accuracy_and_writes_a_report(tmp_path):
+    out = mllab("demo", "--out", str(tmp_path), "--quiet").stdout
+    acc = float(next(line for line in out.splitlines() if line.startswith("test accuracy")).split(":")[1])
+    assert acc >= 0.97
+    report = Path(next(line for line in out.splitlines() if line.startswith("report:")).split(": ", 1)[1])
+    html = report.read_text()
+    for section in ("Final metrics", "curves", "confusion", "misclassified", "Config"):
+        assert section in html
+    assert (tmp_path / "index.sqlite").is_file()
+
+
+def test_bad_override_is_one_clear_line_not_a_traceback(tmp_path):
+    proc = mllab("train", "demo", "training.epoch=2", "--out", str(tmp_path), check=False)
+    assert proc.returncode == 2
+    assert "training.epoch: unknown key; allowed here: epochs" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_recipe_names_the_choices(tmp_path):
+    proc = mllab("train", "no_such_recipe", "--out", str(tmp_path), check=False)
+    assert proc.returncode == 2 and "unknown recipe 'no_such_recipe'; registered:" in proc.stderr
+
+
+def _final(run: Path) -> dict:
+    return json.loads((run / "summary.json").read_text())["final"]
+
+
+def test_kill_9_during_epoch_3_then_resume_equals_uninterrupted(tmp_path):
+    args = ["demo", "training.epochs=5", "data.val_fraction=0.1", "--quiet"]
+    mllab("train", *args, "--out", str(tmp_path / "full"))
+    full = next((tmp_path / "full").glob("demo/*/seed0"))
+
+    proc = subprocess.Popen(MLLAB + ["train", *args, "--out", str(tmp_path / "killed")], env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    metrics = None
+    while time.time() < deadline and proc.poll() is None:
+        found = list((tmp_path / "killed").glob("demo/*/seed0/metrics.jsonl"))
+        if found and len(found[0].read_text().splitlines()) >= 2:
+            metrics = found[0]
+            break
+        time.sleep(0.005)
+    if metrics is None:
+        proc.kill()
+        pytest.fail("the run never reached epoch 3")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    run = metrics.parent
+    assert json.loads((run / "summary.json").read_text())["status"] == "running"  # killed, not finished
+    mllab("train", "--resume", str(run), "--quiet")
+    assert _final(run) == _final(full)
+    epochs = [json.loads(line)["epoch"] for line in metrics.read_text().splitlines()]
+    assert epochs == [1, 2, 3, 4, 5]
+
+
+def test_seeds_write_a_table_and_runs_list_shows_them(tmp_path):
+    out = mllab("train", "demo", "training.epochs=2", "--seeds", "2", "--out", str(tmp_path), "--quiet").stdout
+    assert "2 seeds" in out and "table:" in out
+    group = next((tmp_path / "demo").iterdir())
+    agg = json.loads((group / "aggregate.json").read_text())
+    assert agg["seeds"] == [0, 1] and agg["table"]["test_accuracy"]["n"] == 2
+    listing = mllab("runs", "list", "--root", str(tmp_path)).stdout
+    assert listing.count("completed") == 2
+
+
+def test_eval_on_inverted_test_data_changes_accuracy(tmp_path):
+    mllab("train", "demo", "training.epochs=3", "--out", str(tmp_path), "--quiet")
+    run = next(tmp_path.glob("demo/*/seed0"))
+    plain = mllab("eval", str(run)).stdout
+    assert f"test accuracy: {_final(run)['test_accuracy']:.4f}" in plain
+    inverted = mllab("eval", str(run), "data.test_transforms=[invert]").stdout
+    assert inverted != plain
