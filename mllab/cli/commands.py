@@ -27,14 +27,15 @@ def user_errors():
         fail(str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err))
 
 
-def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | None, quiet: bool) -> None:
+def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | None, quiet: bool,
+             jobs: int = 1) -> None:
     from mllab.experiments.config import resolve_config
     from mllab.experiments.recipes import load_recipe
     from mllab.experiments.runner import run_group
 
     with user_errors():
         cfg = resolve_config(load_recipe(target), overrides + ([f"seeds={seeds}"] if seeds else []))
-        result = run_group(cfg, root=out, quiet=quiet)
+        result = run_group(cfg, root=out, quiet=quiet, jobs=jobs)
     print_group(result)
 
 
@@ -52,6 +53,11 @@ def print_group(result: dict) -> None:
     if len(result["runs"]) > 1:
         typer.echo(f"table: {Path(result['group']) / 'table.md'}")
     typer.echo(f"report: {Path(result['runs'][0]) / 'report.html'}")
+    failed = [s for s in result["summaries"] if s.get("status") != "completed"]
+    for s in failed:
+        typer.echo(f"error: seed {s.get('seed')} {s.get('status')}: {s.get('error')}", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 def do_resume(run_path: Path, out: Path | None, quiet: bool) -> None:

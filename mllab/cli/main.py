@@ -41,6 +41,7 @@ def train(
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Run N seeds (seed, seed+1, ...) and write a table."),
     out: Optional[Path] = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run from its last checkpoint."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Seeds trained in parallel processes."),
     quiet: bool = QUIET,
 ) -> None:
     """Train a recipe or config file: mllab train lenet5_mnist training.epochs=5 --seeds 3"""
@@ -53,7 +54,7 @@ def train(
         return do_resume(resume, out, quiet)
     if not args or "=" in args[0]:
         fail("name a recipe (mllab recipes list) or a YAML config file first, then key=value overrides")
-    do_train(args[0], args[1:], seeds, out, quiet)
+    do_train(args[0], args[1:], seeds, out, quiet, jobs)
 
 
 @app.command()

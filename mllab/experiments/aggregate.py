@@ -59,7 +59,7 @@ def write_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str, 
     comparison = published_vs_measured(cfg.published, table) if cfg.published else []
     result = {"group": str(group), "experiment": cfg.experiment, "model": cfg.model.name, "dataset": cfg.data.name,
               "seeds": [s["seed"] for s in summaries], "runs": [s["path"] for s in summaries],
-              "table": table, "published_vs_measured": comparison}
+              "table": table, "published_vs_measured": comparison, "summaries": summaries}
     group.mkdir(parents=True, exist_ok=True)
     atomic_write_text(group / "aggregate.json", json.dumps(result, indent=2))
     atomic_write_text(group / "table.md", markdown_table(cfg, table, comparison))

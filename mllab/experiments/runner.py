@@ -34,15 +34,24 @@ def new_group_dir(root: Path, cfg) -> Path:
     return root / cfg.experiment / f"{stamp}-{cfg.model.name}-{secrets.token_hex(2)}"
 
 
-def run_group(cfg, root: str | Path | None = None, quiet: bool = False) -> dict[str, Any]:
-    """Train ``cfg.seeds`` seeds (seed, seed+1, ...) and write the aggregate table."""
+def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: int = 1) -> dict[str, Any]:
+    """Train ``cfg.seeds`` seeds (seed, seed+1, ...), ``jobs`` at a time, and write the aggregate table."""
+    from mllab.experiments.executor import run_trials
+
     root = Path(root or cfg.output.root)
     group = new_group_dir(root, cfg)
-    summaries = []
-    for k in range(cfg.seeds):
-        seed_cfg = cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1})
-        summaries.append(run_one(seed_cfg, RunDir(group / f"seed{cfg.seed + k}"), root, quiet=quiet))
-    return write_group(group, cfg, summaries)
+    trials = [(cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1}), RunDir(group / f"seed{cfg.seed + k}"),
+               root, quiet or jobs > 1) for k in range(cfg.seeds)]
+    return write_group(group, cfg, run_trials(run_trial, trials, jobs))
+
+
+def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False) -> dict[str, Any]:
+    """``run_one`` that records a failing seed (status, error) instead of ending its group."""
+    try:
+        return run_one(cfg, run, root, quiet=quiet)
+    except Exception:  # the run directory and index already hold the status and the error
+        log.exception("run %s failed", run.path)
+        return run.read_summary()
 
 
 def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False) -> dict[str, Any]:

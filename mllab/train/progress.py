@@ -16,6 +16,10 @@ class EpochBar:
             self.bar = tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="img", unit_scale=True,
                             leave=False, dynamic_ncols=True)
 
+    def wants_postfix(self, batch: int, every: int = 20) -> bool:
+        """Whether to refresh the loss/accuracy shown (reading them costs a device sync)."""
+        return self.bar is not None and batch % every == 0
+
     def update(self, n: int, **postfix: float) -> None:
         if self.bar is not None:
             self.bar.update(n)

@@ -113,9 +113,14 @@ class Trainer:
             batch = self.step(xb, yb)
             for k, v in batch.items():
                 sums[k] = sums[k] + v if k in sums else v
-            bar.update(len(idx))
+            seen = min(start + bs, n)
+            bar.update(len(idx), **(self._running(sums, seen) if bar.wants_postfix(start // bs) else {}))
         bar.close()
         return self.task.metrics({k: float(v) for k, v in sums.items()}, n)
+
+    def _running(self, sums: dict[str, torch.Tensor], seen: int) -> dict[str, float]:
+        """Metrics so far this epoch (only computed for a visible progress bar: it syncs the device)."""
+        return self.task.metrics({k: float(v) for k, v in sums.items()}, seen)
 
     def step(self, xb: torch.Tensor, yb: torch.Tensor) -> dict[str, torch.Tensor]:
         """Forward, loss (+ penalties), backward, optimizer and scheduler step."""
