@@ -62,6 +62,7 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
     if not resume:
         run.write_config(cfg)
     summary = _initial_summary(cfg, run, root, resume)
+    run.write_summary(summary)  # status "running" until the end: a killed run says so
     _record(root, summary)
     t0 = time.perf_counter()
     try:
