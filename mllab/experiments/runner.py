@@ -154,7 +154,11 @@ def _fit_torch(cfg, run, splits, model, entry, quiet, resume) -> dict[str, Any]:
         model.load_state_dict(run.load_checkpoint("best", map_location=device)["model"])
     final = {f"test_{k}": v for k, v in trainer.evaluate(test).items()}
     final.update({k: v for k, v in history[-1].items() if k.startswith(("train_", "val_"))})
-    if not reconstruct:
+    if reconstruct:
+        from mllab.experiments.generative import save_generative
+
+        save_generative(model, test.x, run.path / "generative.npz", cfg.seed)
+    else:
         _save_predictions(run, splits, trainer.predict(test.x).cpu().numpy())
     return {
         "final": final, "epochs_done": len(history), "best_epoch": trainer.state["best_epoch"],

@@ -105,3 +105,35 @@ def misclassified(pred: dict[str, np.ndarray], path: Path) -> Path | None:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def image_grid(images: np.ndarray, path: Path, cols: int = 8, titles: list[str] | None = None) -> Path | None:
+    """Images (N, C, H, W) in a grid, optionally titled."""
+    shown = [as_image(x) for x in images]
+    if not shown or any(im is None for im in shown):
+        return None
+    plt = _pyplot()
+    cols = min(cols, len(shown))
+    rows = (len(shown) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(1.2 * cols, 1.3 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, (ax, im) in enumerate(zip(axes.flat, shown)):
+        ax.imshow(im, cmap="gray" if im.ndim == 2 else None)
+        if titles:
+            ax.set_title(titles[i], fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def generative(gen: dict[str, np.ndarray], folder: Path) -> list[Path | None]:
+    """Reconstructions under their inputs; VAE samples and latent interpolation."""
+    pairs = np.concatenate([gen["inputs"][:8], gen["reconstructions"][:8]])
+    drawn = [image_grid(pairs, folder / "reconstructions.png")]
+    if "samples" in gen:
+        drawn.append(image_grid(gen["samples"], folder / "samples.png"))
+        drawn.append(image_grid(gen["interpolation"], folder / "interpolation.png", cols=9,
+                                titles=[f"a={a:.1f}" for a in gen["alphas"]]))
+    return drawn

@@ -27,6 +27,10 @@ def draw_figures(run: RunDir) -> list[Path]:
             pred = {k: z[k] for k in z.files}
         drawn += [figures.confusion(pred, run.figures / "confusion.png"),
                   figures.misclassified(pred, run.figures / "misclassified.png")]
+    gen_path = run.path / "generative.npz"
+    if gen_path.is_file():
+        with np.load(gen_path, allow_pickle=False) as z:
+            drawn += figures.generative({k: z[k] for k in z.files}, run.figures)
     return [p for p in drawn if p is not None]
 
 
