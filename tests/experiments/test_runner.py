@@ -1,0 +1,53 @@
+"""The runner end to end in-process, on the embedded digits (no files needed)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mllab.experiments.config import resolve_config
+from mllab.experiments.runner import run_group
+
+
+def run(tmp_path, **sections):
+    cfg = resolve_config({"experiment": "t", "training": {"epochs": 2, "batch_size": 64}, **sections})
+    return run_group(cfg, root=tmp_path, quiet=True)
+
+
+def test_vae_run_writes_samples_interpolation_and_psnr(tmp_path):
+    result = run(tmp_path, model={"name": "vae", "params": {"latent": 4, "hidden": [32]}},
+                 optimizer={"name": "adam", "lr": 0.003})
+    seed = tmp_path / result["runs"][0]
+    with np.load(seed / "generative.npz") as z:
+        assert z["samples"].shape == (64, 1, 8, 8)
+        assert z["interpolation"].shape == (9, 1, 8, 8)
+        assert z["reconstructions"].shape == z["inputs"].shape
+    summary = json.loads((seed / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["final"]["test_psnr"] > 5
+    assert {"samples.png", "interpolation.png", "reconstructions.png"} <= {p.name for p in (seed / "figures").iterdir()}
+
+
+def test_classifier_run_records_predictions_and_index(tmp_path):
+    result = run(tmp_path, model={"name": "mlp", "params": {"widths": [32]}}, data={"transforms": ["scale", "flatten"]})
+    seed = tmp_path / result["runs"][0]
+    with np.load(seed / "predictions.npz") as z:
+        acc = float(np.mean(z["y_true"] == z["y_pred"]))
+    assert acc == pytest.approx(result["table"]["test_accuracy"]["mean"])
+    from mllab.experiments.index import list_runs
+
+    rows = list_runs(tmp_path / "index.sqlite")
+    assert rows[0]["status"] == "completed" and rows[0]["metrics"]["test_accuracy"] == pytest.approx(acc)
+
+
+def test_unknown_model_param_names_the_allowed_ones(tmp_path):
+    with pytest.raises(ValueError, match=r"lenet5.*takes no parameter \['widht'\]; allowed"):
+        from mllab.experiments.build import build_model, prepare_data
+
+        cfg = resolve_config({"model": {"name": "lenet5", "params": {"widht": 3}}})
+        build_model(cfg.model, prepare_data(cfg.data))
+
+
+def test_raw_pixels_without_scale_are_refused(tmp_path):
+    result = run(tmp_path, data={"transforms": []})
+    summary = result["summaries"][0]
+    assert summary["status"] == "failed" and "add 'scale' to data.transforms" in summary["error"]
