@@ -93,12 +93,11 @@ def do_eval(run_path: Path, overrides: list[str], checkpoint: str) -> None:
 
 def do_data_list() -> None:
     from mllab.data import DATASETS
-    from mllab.data.files import candidate_paths
+    from mllab.data.verify import dataset_files, present_files
 
     for e in DATASETS:
-        files = e.meta.get("files", ())
-        found = all(any(p.is_file() for p in candidate_paths(e.meta["folders"], f.name)) for f in files)
-        status = "built-in" if not files else ("found" if found else "missing")
+        files = dataset_files(e.name)
+        status = "built-in" if not files else ("found" if present_files(e.meta["folders"], files) else "missing")
         typer.echo(f"{e.name:15s} {status:9s} {e.doc}")
 
 

@@ -35,9 +35,9 @@ class DataFile:
     """One file of a dataset as upstream distributes it.
 
     ``sha256`` is over the decompressed payload (``None`` when no reference
-    hash is known here: the file is then loaded with a logged warning).
-    ``md5`` is the checksum upstream publishes for the file as downloaded,
-    checked after a fetch when known.
+    hash is known here). ``md5`` is the checksum upstream publishes for the
+    file as downloaded: checked after a fetch, and on load when no ``sha256``
+    is known; with neither, the file loads with a logged warning.
     """
 
     name: str
@@ -101,11 +101,37 @@ def check_sha256(dataset: str, path: Path, payload: bytes, expected: str | None)
     return found
 
 
+def check_md5(dataset: str, path: Path, raw: bytes, expected: str) -> str:
+    """Return the MD5 of the file as stored; raise :class:`ChecksumError` if it differs from ``expected``."""
+    found = hashlib.md5(raw).hexdigest()
+    if found != expected:
+        raise ChecksumError(
+            f"{dataset}: {path} md5 mismatch (expected {expected}, found {found}). "
+            f"The file is corrupt or not the official one: delete it and run 'mllab data fetch {dataset}'."
+        )
+    return found
+
+
+def verify_payload(dataset: str, path: Path, spec: DataFile) -> tuple[bytes, str, str]:
+    """Read and check one file: ``(payload, payload sha256, status)``.
+
+    The payload SHA-256 is checked when known (status ``"sha256 ok"``); else
+    upstream's MD5 of the file as stored (``"md5 ok"``: CIFAR-10 and SVHN
+    publish only that); else nothing can be checked (``"unchecked"``, logged).
+    """
+    payload = read_payload(path)
+    if spec.sha256 is None and spec.md5 is not None:
+        raw = path.read_bytes() if path.suffix == ".gz" else payload
+        check_md5(dataset, path, raw, spec.md5)
+        return payload, hashlib.sha256(payload).hexdigest(), "md5 ok"
+    found = check_sha256(dataset, path, payload, spec.sha256)
+    return payload, found, "unchecked" if spec.sha256 is None else "sha256 ok"
+
+
 def read_verified(dataset: str, folders: tuple[str, ...], spec: DataFile) -> tuple[bytes, Path]:
     """Find ``spec``'s file, decompress it and verify its checksum."""
     path = find_file(dataset, folders, spec.name)
-    payload = read_payload(path)
-    check_sha256(dataset, path, payload, spec.sha256)
+    payload, _, _ = verify_payload(dataset, path, spec)
     return payload, path
 
 

@@ -23,6 +23,9 @@ def idx_read(payload: bytes, name: str = "IDX data") -> np.ndarray:
         raise ValueError(f"{name}: not an IDX file (header bytes {payload[:4].hex()}, expected 0000 + type + ndim)")
     ndim = payload[3]
     header = 4 + 4 * ndim
+    if len(payload) < header:
+        raise ValueError(f"{name}: IDX header declares {ndim} dimensions but the file ends at byte {len(payload)}; "
+                         f"the file is truncated or corrupt")
     shape = struct.unpack(f">{ndim}I", payload[4:header])
     dtype = np.dtype(_DTYPES[payload[2]])
     expected = int(np.prod(shape)) * dtype.itemsize

@@ -9,8 +9,6 @@ from mllab.data.idx import idx_read
 from mllab.data.registry import DATASETS
 
 _FORMAT_VERSION = 1
-_SPLITS = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-           "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
 
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # mirror of yann.lecun.com/exdb/mnist/
 MNIST_FILES = (
@@ -42,19 +40,20 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 # No reference payload hashes are known here, so these files load with a logged warning.
 EMNIST_ZIP = DataFile("gzip.zip", None, "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip",
                       "58c8d27c78d21e728a6bc7b3cc06412e")
-EMNIST_FILES = tuple(DataFile(f"emnist-balanced-{name}") for pair in _SPLITS.values() for name in pair)
+# Upstream names the test files "...-test-..." (not MNIST's "t10k").
+EMNIST_FILES = tuple(DataFile(f"emnist-balanced-{split}-{kind}")
+                     for split in ("train", "test") for kind in ("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz"))
 EMNIST_CLASSES = tuple("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt")
 
 
 def _idx_dataset(name: str, folders: tuple[str, ...], files: tuple[DataFile, ...],
                  classes: tuple[str, ...], transposed: bool = False) -> Dataset:
-    by_name = {f.name: f for f in files}
-    prefix = "emnist-balanced-" if name == "emnist" else ""
+    """``files`` in order: train images, train labels, test images, test labels."""
 
     def build():
         arrays = {}
-        for split, pair in _SPLITS.items():
-            (img, _), (lab, _) = (read_verified(name, folders, by_name[prefix + n]) for n in pair)
+        for split, pair in (("train", files[:2]), ("test", files[2:])):
+            (img, _), (lab, _) = (read_verified(name, folders, spec) for spec in pair)
             x = idx_read(img, f"{name} {split} images")
             if transposed:  # EMNIST stores each image column-major: flip back to upright
                 x = x.transpose(0, 2, 1)

@@ -1,0 +1,48 @@
+"""``mllab data verify NAME``: re-hash every file of a dataset, caches ignored.
+
+>>> verify("digits")  # bundled with scikit-learn: no files to check
+[]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mllab.data.files import DataFile, candidate_paths, find_file, verify_payload
+from mllab.data.registry import DATASETS
+
+
+def present_files(folders: tuple[str, ...], files: tuple[DataFile, ...]) -> bool:
+    return all(any(p.is_file() for p in candidate_paths(folders, f.name)) for f in files)
+
+
+def dataset_files(name: str) -> tuple[DataFile, ...]:
+    """The files a dataset loads from: its ``files``, or its ``alt_files`` when only those are present."""
+    meta = DATASETS.entry(name).meta
+    files, alternative = meta.get("files", ()), meta.get("alt_files")
+    if alternative and not present_files(meta["folders"], files) and present_files(meta["folders"], alternative):
+        return alternative
+    return files
+
+
+def verify(name: str) -> list[tuple[Path, str, str]]:
+    """``(path, payload sha256, status)`` for every file of dataset ``name``.
+
+    Every file is read and hashed again (nothing is taken from a cache).
+    ``status`` is ``"sha256 ok"``, ``"md5 ok"`` (only upstream's MD5 is
+    known) or ``"unchecked"`` (no reference checksum is known here). A
+    mismatch raises :class:`~mllab.data.files.ChecksumError` naming the file
+    and both hashes; a missing file raises
+    :class:`~mllab.data.files.MissingDataError`.
+    """
+    entry = DATASETS.entry(name)
+    if "verify" in entry.meta:  # a dataset with its own reference list (flowers17's per-image SHA256SUMS)
+        return entry.meta["verify"]()
+    folders = entry.meta["folders"]
+    results = []
+    for spec in dataset_files(name):
+        path = find_file(name, folders, spec.name)
+        _, digest, status = verify_payload(name, path, spec)
+        results.append((path, digest, status))
+    return results
+
