@@ -92,7 +92,8 @@ class TrainingConfig(_Section):
     epochs: int = Field(10, ge=1)
     batch_size: int = Field(128, ge=1)
     eval_batch_size: int = Field(1024, ge=1)
-    loss: Literal["cross_entropy", "nll", "mse_onehot", "bce", "l1", "mse"] = "cross_entropy"
+    loss: Literal["cross_entropy", "nll", "mse_onehot", "half_sse", "bce", "l1", "mse"] = "cross_entropy"
+    shuffle: bool = Field(True, description="a new random order every epoch (false: the data's order)")
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)

@@ -69,9 +69,14 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
         splits = prepare_data(cfg.data)
-        entry, model = build_model(cfg.model, splits)
-        fit = _fit_classical if entry.meta.get("kind") == "classical" else _fit_torch
-        summary.update(fit(cfg, run, splits, model, entry, quiet, resume))
+        if cfg.model.backend == "numpy":
+            from mllab.experiments.scratch_fit import fit_scratch
+
+            summary.update(fit_scratch(cfg, run, splits, quiet, resume))
+        else:
+            entry, model = build_model(cfg.model, splits)
+            fit = _fit_classical if entry.meta.get("kind") == "classical" else _fit_torch
+            summary.update(fit(cfg, run, splits, model, entry, quiet, resume))
         summary["status"] = "completed"
     except Exception as err:
         summary.update(status="diverged" if type(err).__name__ == "NonFiniteLossError" else "failed",

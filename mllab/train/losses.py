@@ -28,6 +28,12 @@ def mse_onehot(out, y, num_classes, label_smoothing=0.0):
     return F.mse_loss(out, F.one_hot(y, num_classes).to(out.dtype))
 
 
+@LOSSES.register("half_sse")
+def half_sse(out, y, num_classes, label_smoothing=0.0):
+    """Half the summed squared error against one-hot targets, averaged over the batch (report 004)."""
+    return 0.5 * (out - F.one_hot(y, num_classes).to(out.dtype)).pow(2).sum(1).mean()
+
+
 @LOSSES.register("bce")
 def bce(out, y, num_classes, label_smoothing=0.0):
     """Binary cross-entropy on logits against one-hot targets (sigmoid outputs per class)."""

@@ -102,7 +102,7 @@ class Trainer:
         """One pass over ``data`` in a fresh random order."""
         self.model.train()
         n, bs = len(data), self.tcfg.batch_size
-        order = torch.randperm(n, generator=self.generator).to(self.device)
+        order = (torch.randperm(n, generator=self.generator) if self.tcfg.shuffle else torch.arange(n)).to(self.device)
         sums: dict[str, torch.Tensor] = {}
         bar = EpochBar(n, epoch + 1, self.tcfg.epochs, self.quiet)
         for start in range(0, n, bs):

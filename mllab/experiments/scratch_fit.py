@@ -1,0 +1,136 @@
+"""Training a scratch (NumPy engine) model inside a run directory: ``model.backend: numpy``.
+
+The same config sections, run files and resume contract as the torch
+trainer: ``metrics.jsonl`` per epoch, ``checkpoints/last.npz`` every epoch
+(parameters, optimizer state, epoch, RNG state), ``best.npz`` by
+``training.select``. Schedules are applied per epoch (the factor at the
+epoch's start); penalties are not supported here (use ``optimizer.weight_decay``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from mllab.data.files import atomic_write_text
+
+# config loss name -> scratch loss name (report 004's half_sse is the same name in both)
+LOSS_NAMES = {"cross_entropy": "cross_entropy", "mse_onehot": "mse", "l1": "l1", "bce": "bce_logits",
+              "half_sse": "half_sse", "mse": "mse"}
+
+
+def build_scratch(cfg, splits):
+    from mllab.experiments.build import check_params
+    from mllab.scratch.models import SCRATCH_MODELS
+
+    entry = SCRATCH_MODELS.entry(cfg.model.name)
+    check_params("scratch model", cfg.model.name, entry.factory, cfg.model.params)
+    params = {"seed": cfg.seed, **cfg.model.params}
+    if cfg.model.init != "default":
+        params["init"] = cfg.model.init
+    return entry, entry.factory(tuple(splits.train.x.shape[1:]), splits.dataset.num_classes, **params)
+
+
+def scratch_optimizer(model, cfg):
+    from mllab.scratch.optim import SGD, Adam
+
+    o = cfg.optimizer
+    if o.lr_mult:
+        raise ValueError("optimizer.lr_mult is not supported by model.backend=numpy; remove it or use torch")
+    if o.name == "sgd":
+        return SGD(model.parameters(), lr=o.lr, momentum=o.momentum, nesterov=o.nesterov, weight_decay=o.weight_decay)
+    if o.name == "adam":
+        return Adam(model.parameters(), lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+    raise ValueError(f"optimizer.name={o.name!r} is not available with model.backend=numpy; use sgd or adam")
+
+
+def _check_supported(cfg) -> None:
+    if cfg.penalty.l1 or cfg.penalty.l2:
+        raise ValueError("penalty.l1/l2 are not supported by model.backend=numpy; use optimizer.weight_decay "
+                         "(L2 with coefficient l2 equals weight_decay = 2 * l2 under SGD)")
+    if cfg.training.loss not in LOSS_NAMES:
+        raise ValueError(f"training.loss={cfg.training.loss!r} is not available with model.backend=numpy; "
+                         f"choose one of {sorted(LOSS_NAMES)}")
+    if cfg.training.augment.crop_padding or cfg.training.augment.flip or cfg.training.augment.shift:
+        raise ValueError("training.augment is not supported by model.backend=numpy; remove it")
+
+
+def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
+    """Train, checkpoint and evaluate a scratch model; returns the summary fields."""
+    from mllab.scratch import train as st
+    from mllab.train.schedules import lr_factor_fn
+
+    _check_supported(cfg)
+    entry, model = build_scratch(cfg, splits)
+    opt = scratch_optimizer(model, cfg)
+    reconstruct = entry.meta.get("task") == "reconstruct"
+    loss = LOSS_NAMES[cfg.training.loss] if not reconstruct else "mse"
+    x, y = splits.train.x, None if reconstruct else splits.train.y
+    factor = lr_factor_fn(cfg.schedule, cfg.training.epochs)
+    run.write_env({"device": "cpu", "backend": "numpy", "data": splits.dataset.summary()})
+    epoch, rng, state = 0, np.random.default_rng(cfg.seed), {"best": None, "best_epoch": None, "step": 0}
+    if resume and (run.checkpoints / "last.npz").is_file():
+        epoch, rng = st.load(run.checkpoints / "last.npz", model, opt)
+        state = json.loads((run.checkpoints / "last_state.json").read_text())
+        run.truncate_metrics(epoch)
+    for epoch in range(epoch, cfg.training.epochs):
+        opt.lr = cfg.optimizer.lr * factor(epoch)
+        t0 = time.perf_counter()
+        metrics = st.fit_epoch(model, opt, x, y, batch_size=cfg.training.batch_size, rng=rng, loss=loss,
+                               shuffle=cfg.training.shuffle, step=state["step"])
+        state["step"] = int(metrics.pop("step"))
+        record = {"epoch": epoch + 1, "lr": opt.lr, **{f"train_{k}": v for k, v in metrics.items()}}
+        if splits.val is not None:
+            record.update(_scores(st, model, splits.val, reconstruct, loss, "val"))
+        seconds = time.perf_counter() - t0
+        record.update(seconds=round(seconds, 3), images_per_s=round(len(x) / seconds, 1))
+        _track_best(cfg, run, st, model, opt, rng, record, state)
+        st.save(run.checkpoints / "last.npz", model, opt, epoch=epoch + 1, rng=rng)
+        atomic_write_text(run.checkpoints / "last_state.json", json.dumps(state))  # best-so-far, step count
+        run.append_metrics(record)
+    if cfg.training.select:
+        st.load(run.checkpoints / "best.npz", model)
+    return _final(st, model, splits, reconstruct, loss, run, state)
+
+
+def _scores(st, model, split, reconstruct: bool, loss: str, prefix: str) -> dict[str, float]:
+    scores = st.evaluate(model, split.x, None if reconstruct else split.y, loss=loss)
+    if reconstruct:
+        scores["psnr"] = 10 * math.log10(1.0 / scores["loss"])
+    return {f"{prefix}_{k}": v for k, v in scores.items()}
+
+
+def _track_best(cfg, run, st, model, opt, rng, record, state) -> None:
+    metric = cfg.training.select
+    if not metric:
+        return
+    if metric not in record:
+        raise KeyError(f"training.select {metric!r} is not a recorded metric; recorded: {sorted(record)}")
+    better = (state["best"] is None or
+              (record[metric] < state["best"] if metric.endswith("loss") else record[metric] > state["best"]))
+    if better:
+        state.update(best=record[metric], best_epoch=record["epoch"])
+        st.save(run.checkpoints / "best.npz", model, opt, epoch=record["epoch"], rng=rng)
+
+
+def _final(st, model, splits, reconstruct, loss, run, state) -> dict[str, Any]:
+    from mllab.experiments.runner import _save_predictions
+    from mllab.scratch.tensor import Tensor, no_grad
+
+    history = run.read_metrics()
+    final = _scores(st, model, splits.test, reconstruct, loss, "test")
+    final.update({k: v for k, v in history[-1].items() if k.startswith(("train_", "val_"))})
+    if not reconstruct:
+        model.eval()
+        with no_grad():
+            pred = np.concatenate([model(Tensor(splits.test.x[i:i + 1000])).data.argmax(1)
+                                   for i in range(0, len(splits.test), 1000)])
+        _save_predictions(run, splits, pred)
+    return {"final": final, "epochs_done": len(history), "best_epoch": state["best_epoch"], "backend": "numpy",
+            "params": int(sum(p.data.size for p in model.parameters())),
+            "images_per_s": float(np.median([r["images_per_s"] for r in history])),
+            "train_size": len(splits.train), "test_size": len(splits.test)}

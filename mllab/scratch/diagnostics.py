@@ -1,0 +1,88 @@
+"""Looking inside scratch networks: filter images, first-layer weights, deconvolution (reports 002, 004).
+
+Functions return arrays scaled to [0, 1] (each image min-max scaled on its own,
+as report 004 mapped a filter's float range to 0..255); ``save_grid`` writes a
+mosaic with matplotlib (imported only when called, without pyplot).
+
+>>> import numpy as np
+>>> filter_images(np.random.default_rng(0).normal(size=(16, 1, 7, 7))).shape
+(16, 7, 7)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mllab.scratch import functional as F
+from mllab.scratch.layers import Conv2d
+
+
+def normalize(images: np.ndarray) -> np.ndarray:
+    """Min-max scale each image (first axis) to [0, 1]; a constant image becomes 0."""
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    lo, hi = flat.min(1, keepdims=True), flat.max(1, keepdims=True)
+    return ((flat - lo) / np.where(hi > lo, hi - lo, 1.0)).reshape(images.shape)
+
+
+def filter_images(weight: np.ndarray) -> np.ndarray:
+    """Conv weights (F, C, kh, kw) -> (F, kh, kw) for C = 1, (F, kh, kw, 3) RGB for C = 3, else (F*C, kh, kw)."""
+    f, c, kh, kw = weight.shape
+    if c == 3:
+        return normalize(weight.transpose(0, 2, 3, 1))
+    return normalize(weight.reshape(f * c, kh, kw))
+
+
+def first_layer_images(weight: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
+    """A first Linear layer's weights (hidden, D) as one image per unit (report 002), e.g. (hidden, 28, 28)."""
+    if int(np.prod(image_shape)) != weight.shape[1]:
+        raise ValueError(f"first_layer_images: weight has {weight.shape[1]} inputs but image_shape "
+                         f"{tuple(image_shape)} has {int(np.prod(image_shape))} pixels")
+    return normalize(weight.reshape(len(weight), *image_shape))
+
+
+def deconvolve(conv: Conv2d, x: np.ndarray, method: str = "transpose") -> np.ndarray:
+    """Map each filter's response to one image ``x`` (C, H, W) back to input space (report 004, part 4).
+
+    With T_f the Toeplitz matrix of filter f, the response is a_f = T_f pad(x); the
+    reconstruction is T_f^T a_f (``"transpose"``, the adjoint: what a transposed
+    convolution computes) or pinv(T_f) a_f (``"pinv"``, report 004's inverse).
+    Returns (F, H, W) (channels summed), not normalized.
+    """
+    if method not in ("transpose", "pinv"):
+        raise ValueError(f"deconvolve: method must be 'transpose' or 'pinv'; found {method!r}")
+    c, h, w = x.shape
+    p, weight = conv.padding, conv.weight.data.astype(np.float64)
+    t = F.toeplitz_matrix(weight, (c, h, w), conv.stride, p)  # (F*OH*OW, C*Hp*Wp)
+    per_filter = t.reshape(len(weight), -1, t.shape[1])  # (F, OH*OW, C*Hp*Wp)
+    a = per_filter @ np.pad(x, ((0, 0), (p, p), (p, p))).ravel()  # (F, OH*OW)
+    back = [(np.linalg.pinv(tf) if method == "pinv" else tf.T) @ af for tf, af in zip(per_filter, a)]
+    images = np.stack(back).reshape(len(weight), c, h + 2 * p, w + 2 * p)
+    return images[:, :, p:p + h, p:p + w].sum(1)
+
+
+def image_grid(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
+    """Tile (N, h, w[, 3]) images into one (rows*(h+pad)-pad, ncols*(w+pad)-pad[, 3]) mosaic; gaps are 1 (white)."""
+    n, h, w = images.shape[:3]
+    rows, ncols = -(-n // ncols), min(ncols, n)
+    grid = np.ones((rows * (h + pad) - pad, ncols * (w + pad) - pad) + images.shape[3:])
+    for i, im in enumerate(images):
+        r, c = divmod(i, ncols)
+        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = im
+    return grid
+
+
+def save_grid(path: str | Path, images: np.ndarray, ncols: int = 8, title: str | None = None) -> Path:
+    """Write ``image_grid(images)`` as a PNG (grayscale unless RGB) and return the path."""
+    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend and global state alone
+
+    fig = Figure(figsize=(ncols, max(1, -(-len(images) // ncols))))
+    ax = fig.subplots()
+    ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    path = Path(path)
+    fig.savefig(path, bbox_inches="tight", dpi=100)
+    return path
