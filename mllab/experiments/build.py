@@ -30,6 +30,8 @@ def prepare_data(cfg) -> Splits:
     if cfg.val_fraction:
         train, val = train_val_split(train, cfg.val_fraction, cfg.split_seed)
     test = ds.test
+    if cfg.test_subset:
+        test = stratified_subset(test, cfg.test_subset, cfg.split_seed)
     if cfg.test_transforms:
         test = apply_transforms(ds.with_splits(train=test, test=test), cfg.test_transforms).test
     return Splits(ds, train, val, test)
