@@ -12,6 +12,7 @@ them. Images arrive as ``uint8`` ``(N, C, H, W)``; ``scale`` is normally first.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -93,3 +94,14 @@ def one_hot(y: np.ndarray, num_classes: int, dtype=np.float32) -> np.ndarray:
     out = np.zeros((len(y), num_classes), dtype=dtype)
     out[np.arange(len(y)), y] = 1
     return out
+
+
+@TRANSFORMS.register("binary_halves")
+def binary_halves(ds: Dataset) -> Dataset:
+    """Labels -> two classes: the first half of the classes vs the second (report 000: digits 0-4 vs 5-9)."""
+    k = ds.num_classes
+    half = k // 2
+    names = (f"{ds.classes[0]}-{ds.classes[half - 1]}", f"{ds.classes[half]}-{ds.classes[-1]}")
+    relabel = lambda s: Split(s.x, (s.y >= half).astype(np.int64), s.lengths)  # noqa: E731
+    return replace(ds, train=relabel(ds.train), test=relabel(ds.test), classes=names,
+                   info={**ds.info, "binary_halves": names})

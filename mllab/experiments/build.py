@@ -48,14 +48,20 @@ def check_params(kind: str, name: str, factory, params: dict) -> None:
         raise ValueError(f"model.params: {kind} {name!r} takes no parameter {unknown}; allowed: {allowed}")
 
 
-def build_model(cfg, splits: Splits):
-    """Instantiate the registered model named by ``cfg`` (a ModelConfig) for these data."""
+def build_model(cfg, splits: Splits, seed: int = 0):
+    """Instantiate the registered model named by ``cfg`` (a ModelConfig) for these data.
+
+    A classical estimator with a ``random_state`` gets the run's seed unless the params set one.
+    """
     from mllab.models.registry import MODELS
 
     entry = MODELS.entry(cfg.name)
     check_params("model", cfg.name, entry.factory, cfg.params)
     if entry.meta.get("kind") == "classical":
-        return entry, entry.factory(**cfg.params)
+        params = dict(cfg.params)
+        if "random_state" in inspect.signature(entry.factory).parameters:
+            params.setdefault("random_state", seed)
+        return entry, entry.factory(**params)
     params = dict(cfg.params)
     if splits.dataset.info.get("vocab_size") and "vocab_size" in inspect.signature(entry.factory).parameters:
         params.setdefault("vocab_size", splits.dataset.info["vocab_size"])

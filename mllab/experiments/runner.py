@@ -74,7 +74,7 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
 
             summary.update(fit_scratch(cfg, run, splits, quiet, resume))
         else:
-            entry, model = build_model(cfg.model, splits)
+            entry, model = build_model(cfg.model, splits, cfg.seed)
             fit = _fit_classical if entry.meta.get("kind") == "classical" else _fit_torch
             summary.update(fit(cfg, run, splits, model, entry, quiet, resume))
         summary["status"] = "completed"
@@ -174,20 +174,9 @@ def _fit_torch(cfg, run, splits, model, entry, quiet, resume) -> dict[str, Any]:
 
 
 def _fit_classical(cfg, run, splits, model, entry, quiet, resume) -> dict[str, Any]:
-    flat = lambda s: s.x.reshape(len(s.x), -1)  # noqa: E731 - estimators take (n, d)
-    run.write_env({"device": "cpu", "data": splits.dataset.summary()})
-    t0 = time.perf_counter()
-    model.fit(flat(splits.train), splits.train.y)
-    fit_seconds = time.perf_counter() - t0
-    pred = model.predict(flat(splits.test))
-    final = {"test_accuracy": float(np.mean(pred == splits.test.y)),
-             "train_accuracy": float(model.score(flat(splits.train), splits.train.y))}
-    if splits.val is not None:
-        final["val_accuracy"] = float(model.score(flat(splits.val), splits.val.y))
-    run.append_metrics({"epoch": 1, **final, "seconds": round(fit_seconds, 3)})
-    _save_predictions(run, splits, pred)
-    return {"final": final, "epochs_done": 1, "fit_seconds": round(fit_seconds, 3),
-            "train_size": len(splits.train), "test_size": len(splits.test)}
+    from mllab.experiments.classical_fit import fit_classical
+
+    return fit_classical(cfg, run, splits, model, entry)
 
 
 def _save_predictions(run: RunDir, splits, pred: np.ndarray, keep: int = 24) -> None:

@@ -1,0 +1,66 @@
+"""Fitting a classical estimator inside a run directory (``kind="classical"`` models).
+
+Estimators see flattened inputs ``(n, d)``. Classifiers record test/train
+(and validation) accuracy and predictions; ``task="reduce"`` models (PCA)
+record reconstruction PSNR. The figures these models owe their users are
+drawn into the run's ``figures/``: weight maps for linear models, support
+vectors in a 2-D PCA view for SVMs, TP/TN/FP/FN along the discriminant for
+a binary LDA.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def flat(split) -> np.ndarray:
+    return split.x.reshape(len(split.x), -1)
+
+
+def fit_classical(cfg, run, splits, model, entry) -> dict[str, Any]:
+    from mllab.experiments.runner import _save_predictions
+
+    run.write_env({"device": "cpu", "data": splits.dataset.summary()})
+    t0 = time.perf_counter()
+    model.fit(flat(splits.train), splits.train.y)
+    fit_seconds = time.perf_counter() - t0
+    if entry.meta.get("task") == "reduce":
+        final = {"test_psnr": model.reconstruction_psnr(flat(splits.test)),
+                 "train_psnr": model.reconstruction_psnr(flat(splits.train))}
+    else:
+        pred = model.predict(flat(splits.test))
+        final = {"test_accuracy": float(np.mean(pred == splits.test.y)),
+                 "train_accuracy": float(model.score(flat(splits.train), splits.train.y))}
+        if splits.val is not None:
+            final["val_accuracy"] = float(model.score(flat(splits.val), splits.val.y))
+        _save_predictions(run, splits, pred)
+    run.append_metrics({"epoch": 1, **final, "seconds": round(fit_seconds, 3)})
+    if cfg.output.figures:
+        draw_classical_figures(model, splits, run)
+    return {"final": final, "epochs_done": 1, "fit_seconds": round(fit_seconds, 3),
+            "train_size": len(splits.train), "test_size": len(splits.test)}
+
+
+def draw_classical_figures(model, splits, run) -> list:
+    """The model-specific figures (only those that apply to this model and data)."""
+    from mllab.models.classical import figures
+
+    shape = splits.train.x.shape[1:]
+    image_shape = shape if len(shape) == 3 else None
+    drawn = []
+    if hasattr(model, "coef_") and image_shape and np.asarray(model.coef_).ndim == 2:
+        drawn.append(figures.plot_weight_maps(model, run.figures / "weight_maps.png", image_shape=image_shape,
+                                              class_names=list(splits.dataset.classes)))
+    if hasattr(model, "support_vectors_") and hasattr(model, "train_index_"):
+        drawn.append(figures.plot_support_vectors_pca(model, flat(splits.train), splits.train.y,
+                                                      run.figures / "support_vectors_pca.png"))
+    if hasattr(model, "projected_means_") and len(model.classes_) == 2:
+        drawn.append(figures.plot_lda_outcomes(model, flat(splits.test), splits.test.y,
+                                               run.figures / "lda_outcomes.png"))
+    return drawn
