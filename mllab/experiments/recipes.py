@@ -2,7 +2,9 @@
 
 A recipe may start from another with ``extends: other_recipe``; nested
 sections are merged key by key, so a study's settings differ from a base in
-a few lines (report 003's five settings of one table).
+a few lines (report 003's five settings of one table). A recipe that names
+another model than its base does not inherit the base's ``model.params``
+(parameters belong to a model).
 
 >>> sorted(RECIPES.names("demo"))
 ['demo']
@@ -59,4 +61,8 @@ def load_recipe(name_or_path: str, _seen: tuple[str, ...] = ()) -> dict[str, Any
         return tree
     if parent in _seen:
         raise ValueError(f"recipe {name_or_path}: 'extends' cycle through {parent}")
-    return merge(load_recipe(parent, _seen + (name_or_path,)), tree)
+    base = load_recipe(parent, _seen + (name_or_path,))
+    new_model = tree.get("model", {}).get("name")
+    if new_model and new_model != base.get("model", {}).get("name"):
+        base = {**base, "model": {k: v for k, v in base.get("model", {}).items() if k != "params"}}
+    return merge(base, tree)

@@ -53,6 +53,17 @@ def test_recipe_extends_merges_sections(tmp_path):
     assert merge({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) == {"a": {"b": 3, "c": 2}}
 
 
+def test_extends_with_another_model_drops_the_base_models_params(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text("model: {name: logistic, params: {form: ovr}}\ndata: {name: mnist}\n")
+    same = tmp_path / "same.yaml"
+    same.write_text(f"extends: {base}\nmodel: {{params: {{epochs: 3}}}}\n")
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {base}\nmodel: {{name: ridge, params: {{alpha: 1.0}}}}\n")
+    assert load_recipe(str(same))["model"]["params"] == {"form": "ovr", "epochs": 3}
+    assert load_recipe(str(other)) == {"model": {"name": "ridge", "params": {"alpha": 1.0}}, "data": {"name": "mnist"}}
+
+
 def test_every_packaged_recipe_validates():
     for name in RECIPES.names():
         resolve_config(load_recipe(name))
