@@ -34,7 +34,12 @@ def prepare_data(cfg) -> Splits:
         test = stratified_subset(test, cfg.test_subset, cfg.split_seed)
     if cfg.test_transforms:
         test = apply_transforms(ds.with_splits(train=test, test=test), cfg.test_transforms).test
-    return Splits(ds, train, val, test)
+    splits = Splits(ds, train, val, test)
+    if cfg.features_from:
+        from mllab.experiments.features import network_features
+
+        splits = network_features(cfg.features_from, splits)
+    return splits
 
 
 def check_params(kind: str, name: str, factory, params: dict) -> None:

@@ -34,6 +34,8 @@ class DataConfig(_Section):
     split_seed: int = 0
     train_subset: int | None = Field(None, ge=1, description="stratified random subset of train (seeded)")
     first_per_class: int | None = Field(None, ge=1, description="keep the first N training images of each class")
+    features_from: str | None = Field(None, description="a trained run folder: use its network's penultimate-layer "
+                                      "features (the input of its classifier) as the inputs")
     test_subset: int | None = Field(None, ge=1, description="stratified test subset, for quick looks only: "
                                     "numbers on it are not comparable with published ones")
 

@@ -51,3 +51,18 @@ def test_raw_pixels_without_scale_are_refused(tmp_path):
     result = run(tmp_path, data={"transforms": []})
     summary = result["summaries"][0]
     assert summary["status"] == "failed" and "add 'scale' to data.transforms" in summary["error"]
+
+
+def test_svm_on_network_features_from_a_trained_run(tmp_path):
+    net = run(tmp_path, model={"name": "small_cnn", "params": {"channels": [16, 32], "hidden": 24}},
+              optimizer={"name": "adam", "lr": 0.003}, training={"epochs": 3, "batch_size": 64})
+    feats = run(tmp_path, model={"name": "svm", "params": {"kernel": "linear"}},
+                data={"features_from": str(tmp_path / net["runs"][0])})
+    summary = feats["summaries"][0]
+    assert summary["status"] == "completed", summary.get("error")
+    assert summary["final"]["test_accuracy"] > 0.8  # features of a network that learned something
+    with pytest.raises(ValueError, match="Use the same data.name and data.transforms"):
+        from mllab.experiments.build import prepare_data
+
+        prepare_data(resolve_config({"data": {"transforms": ["scale", "flatten"],
+                                              "features_from": str(tmp_path / net["runs"][0])}}).data)
