@@ -22,13 +22,30 @@ def evaluate_run(run_path: Path, overrides: list[str], checkpoint: str = "auto")
     cfg = run.read_config()
     cfg = resolve_config(cfg.model_dump(mode="json"), overrides)
     splits = prepare_data(cfg.data)
-    entry, model = build_model(cfg.model, splits)
+    name = ("best" if cfg.training.select else "last") if checkpoint == "auto" else checkpoint
+    if cfg.model.backend == "numpy":
+        return _evaluate_scratch(cfg, run, splits, name)
+    entry, model = build_model(cfg.model, splits, cfg.seed)
     if entry.meta.get("kind") == "classical":
         raise ValueError(f"{cfg.model.name} is a classical model; its run records test accuracy in summary.json")
-    name = ("best" if cfg.training.select else "last") if checkpoint == "auto" else checkpoint
     device = pick_device(cfg.training.device)
     model.load_state_dict(run.load_checkpoint(name, map_location=device)["model"])
     model.to(device)
     task = ClassifyTask(cfg.training.loss, splits.dataset.num_classes)
     trainer = Trainer(model, cfg, task, None, device=device, quiet=True)
     return {f"test_{k}": v for k, v in trainer.evaluate(to_tensors(splits.test, device)).items()}
+
+
+def _evaluate_scratch(cfg, run: RunDir, splits, name: str) -> dict[str, float]:
+    from mllab.experiments.scratch_fit import LOSS_NAMES, build_scratch
+    from mllab.scratch import train as st
+
+    entry, model = build_scratch(cfg, splits)
+    path = run.checkpoints / f"{name}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"run {run.path}: no checkpoint {path.name}")
+    st.load(path, model)
+    reconstruct = entry.meta.get("task") == "reconstruct"
+    scores = st.evaluate(model, splits.test.x, None if reconstruct else splits.test.y,
+                         loss="mse" if reconstruct else LOSS_NAMES[cfg.training.loss])
+    return {f"test_{k}": v for k, v in scores.items()}

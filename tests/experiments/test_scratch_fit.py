@@ -27,6 +27,14 @@ def test_scratch_mlp_trains_and_resumes_exactly(tmp_path):
     assert json.loads((tmp_path / "part" / "summary.json").read_text())["best_epoch"] == full["best_epoch"]
 
 
+def test_eval_of_a_scratch_run_matches_its_summary(tmp_path):
+    from mllab.experiments.evaluate import evaluate_run
+
+    summary = run_one(resolve_config(BASE, ["training.epochs=1"]), RunDir(tmp_path / "r"), tmp_path)
+    again = evaluate_run(tmp_path / "r", [])
+    assert again["test_accuracy"] == pytest.approx(summary["final"]["test_accuracy"])
+
+
 @pytest.mark.parametrize("override, message", [
     ("penalty.l2=0.001", "use optimizer.weight_decay"),
     ("optimizer.name=adamw", "use sgd or adam"),
