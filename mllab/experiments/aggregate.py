@@ -50,7 +50,8 @@ def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dic
             ours = c["measured"]
             measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
             lines.append(f"| {c['id']} | {c['dataset']} | {c['metric']} | {c['published']} | {measured} |")
-        lines.append("\nPublished values on another dataset than ours are not comparable; see the dataset column.")
+        if any(c["dataset"] != cfg.data.name for c in comparison):
+            lines.append(f"\nThis run is on {cfg.data.name}: published values on another dataset are not comparable.")
     return "\n".join(lines) + "\n"
 
 
