@@ -54,7 +54,8 @@ def draw_classical_figures(model, splits, run) -> list:
     shape = splits.train.x.shape[1:]
     image_shape = shape if len(shape) == 3 else None
     drawn = []
-    if hasattr(model, "coef_") and image_shape and np.asarray(model.coef_).ndim == 2:
+    coef = np.asarray(getattr(model, "coef_", None))
+    if image_shape and coef.ndim == 2 and coef.shape[1] == np.prod(image_shape):  # (spline's coef_ is wider)
         drawn.append(figures.plot_weight_maps(model, run.figures / "weight_maps.png", image_shape=image_shape,
                                               class_names=list(splits.dataset.classes)))
     if hasattr(model, "support_vectors_") and hasattr(model, "train_index_"):

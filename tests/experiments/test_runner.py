@@ -66,3 +66,11 @@ def test_svm_on_network_features_from_a_trained_run(tmp_path):
 
         prepare_data(resolve_config({"data": {"transforms": ["scale", "flatten"],
                                               "features_from": str(tmp_path / net["runs"][0])}}).data)
+
+
+def test_classical_run_draws_the_figures_that_apply(tmp_path):
+    ridge = run(tmp_path, model={"name": "ridge", "params": {"alpha": 1.0}})
+    spline = run(tmp_path, model={"name": "spline_regression", "params": {"n_knots": 2}})
+    assert (tmp_path / ridge["runs"][0] / "figures" / "weight_maps.png").is_file()
+    assert spline["summaries"][0]["status"] == "completed"  # hinge features: no per-pixel weight map
+    assert not (tmp_path / spline["runs"][0] / "figures" / "weight_maps.png").exists()
