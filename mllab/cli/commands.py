@@ -41,7 +41,7 @@ def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | N
 
 def print_group(result: dict) -> None:
     table = result["table"]
-    for metric in ("test_accuracy", "test_psnr", "val_accuracy", "test_loss"):
+    for metric in ("val_accuracy", "test_loss", "test_psnr", "test_accuracy"):  # the headline number last
         if metric in table:
             t = table[metric]
             spread = f" (std {t['std']:.4f}, max {t['max']:.4f}, {t['n']} seeds)" if t["n"] > 1 else ""
