@@ -24,7 +24,7 @@ def flat(split) -> np.ndarray:
 
 
 def fit_classical(cfg, run, splits, model, entry) -> dict[str, Any]:
-    from mllab.experiments.runner import _save_predictions
+    from mllab.experiments.runner import save_predictions
 
     run.write_env({"device": "cpu", "data": splits.dataset.summary()})
     t0 = time.perf_counter()
@@ -39,7 +39,7 @@ def fit_classical(cfg, run, splits, model, entry) -> dict[str, Any]:
                  "train_accuracy": float(model.score(flat(splits.train), splits.train.y))}
         if splits.val is not None:
             final["val_accuracy"] = float(model.score(flat(splits.val), splits.val.y))
-        _save_predictions(run, splits, pred)
+        save_predictions(run, splits, pred)
     run.append_metrics({"epoch": 1, **final, "seconds": round(fit_seconds, 3)})
     if cfg.output.figures:
         draw_classical_figures(model, splits, run)

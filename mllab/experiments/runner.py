@@ -164,7 +164,7 @@ def _fit_torch(cfg, run, splits, model, entry, quiet, resume) -> dict[str, Any]:
 
         save_generative(model, test.x, run.path / "generative.npz", cfg.seed)
     else:
-        _save_predictions(run, splits, trainer.predict(test.x).cpu().numpy())
+        save_predictions(run, splits, trainer.predict(test.x).cpu().numpy())
     return {
         "final": final, "epochs_done": len(history), "best_epoch": trainer.state["best_epoch"],
         "params": sum(p.numel() for p in model.parameters()),
@@ -179,7 +179,7 @@ def _fit_classical(cfg, run, splits, model, entry, quiet, resume) -> dict[str, A
     return fit_classical(cfg, run, splits, model, entry)
 
 
-def _save_predictions(run: RunDir, splits, pred: np.ndarray, keep: int = 24) -> None:
+def save_predictions(run: RunDir, splits, pred: np.ndarray, keep: int = 24) -> None:
     """Test labels, predictions and a few misclassified inputs (for the report's figures)."""
     from mllab.data.files import atomic_path
 

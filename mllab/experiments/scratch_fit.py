@@ -118,7 +118,7 @@ def _track_best(cfg, run, st, model, opt, rng, record, state) -> None:
 
 
 def _final(st, model, splits, reconstruct, loss, run, state) -> dict[str, Any]:
-    from mllab.experiments.runner import _save_predictions
+    from mllab.experiments.runner import save_predictions
     from mllab.scratch.tensor import Tensor, no_grad
 
     history = run.read_metrics()
@@ -129,7 +129,7 @@ def _final(st, model, splits, reconstruct, loss, run, state) -> dict[str, Any]:
         with no_grad():
             pred = np.concatenate([model(Tensor(splits.test.x[i:i + 1000])).data.argmax(1)
                                    for i in range(0, len(splits.test), 1000)])
-        _save_predictions(run, splits, pred)
+        save_predictions(run, splits, pred)
     return {"final": final, "epochs_done": len(history), "best_epoch": state["best_epoch"], "backend": "numpy",
             "params": int(sum(p.data.size for p in model.parameters())),
             "images_per_s": float(np.median([r["images_per_s"] for r in history])),

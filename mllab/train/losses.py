@@ -54,8 +54,3 @@ def mse(out, target, num_classes=None, label_smoothing=0.0):
 
 def get_loss(name: str):
     return LOSSES.get(name)
-
-
-def as_tensor_loss(name: str) -> torch.nn.Module:  # pragma: no cover - convenience for notebooks
-    fn = LOSSES.get(name)
-    return type(name, (torch.nn.Module,), {"forward": lambda self, o, y, k=None: fn(o, y, k)})()
