@@ -1,10 +1,36 @@
-"""Subsets of a split: first N per class (report 004), stratified random, train/validation."""
+"""Subsets: chosen classes, first N per class (report 004), stratified random, train/validation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Sequence
+
 import numpy as np
 
-from mllab.data.dataset import Split
+from mllab.data.dataset import Dataset, Split
+
+
+def keep_classes(ds: Dataset, classes: Sequence[int]) -> Dataset:
+    """Only the examples of ``classes`` (label indices), relabelled 0..k-1 in the order given.
+
+    Report 004's Part 2 trains on the digits 3 and 1 only: ``keep_classes(mnist, [3, 1])``
+    makes 3 the class 0 and 1 the class 1, in both splits.
+    """
+    classes = [int(c) for c in classes]
+    bad = [c for c in classes if not 0 <= c < ds.num_classes]
+    if len(classes) < 2 or len(set(classes)) != len(classes) or bad:
+        raise ValueError(f"data.classes: expected at least two distinct label indices in 0..{ds.num_classes - 1} "
+                         f"of {ds.name!r}; got {classes}. Pick labels from {list(enumerate(ds.classes))}")
+    lookup = np.full(ds.num_classes, -1, dtype=np.int64)
+    lookup[classes] = np.arange(len(classes))
+
+    def select(split: Split) -> Split:
+        kept = split.take(np.flatnonzero(lookup[split.y] >= 0))
+        return Split(kept.x, lookup[kept.y], kept.lengths)
+
+    names = tuple(ds.classes[c] for c in classes)
+    return replace(ds, train=select(ds.train), test=select(ds.test), classes=names,
+                   info={**ds.info, "kept_classes": list(names)})
 
 
 def first_per_class(split: Split, n: int) -> Split:

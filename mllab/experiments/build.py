@@ -6,7 +6,7 @@ import inspect
 from dataclasses import dataclass
 
 from mllab.data import Dataset, Split, load
-from mllab.data.subsets import first_per_class, stratified_subset, train_val_split
+from mllab.data.subsets import first_per_class, keep_classes, stratified_subset, train_val_split
 from mllab.data.transforms import apply_transforms
 
 
@@ -20,7 +20,10 @@ class Splits:
 
 def prepare_data(cfg) -> Splits:
     """Load, transform, subset and split the data named by ``cfg`` (a DataConfig)."""
-    ds = apply_transforms(load(cfg.name, **cfg.options), cfg.transforms)
+    ds = load(cfg.name, **cfg.options)
+    if cfg.classes:
+        ds = keep_classes(ds, cfg.classes)
+    ds = apply_transforms(ds, cfg.transforms)
     train = ds.train
     if cfg.first_per_class:
         train = first_per_class(train, cfg.first_per_class)

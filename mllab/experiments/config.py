@@ -32,6 +32,8 @@ class DataConfig(_Section):
     test_transforms: list[str] = Field(default_factory=list, description="applied to the test split only, after")
     val_fraction: float = Field(0.0, ge=0.0, lt=1.0, description="stratified validation split carved from train")
     split_seed: int = 0
+    classes: list[int] | None = Field(None, description="keep only these label indices, relabelled 0..k-1 in this "
+                                      "order (report 004 Part 2: [3, 1])")
     train_subset: int | None = Field(None, ge=1, description="stratified random subset of train (seeded)")
     first_per_class: int | None = Field(None, ge=1, description="keep the first N training images of each class")
     features_from: str | None = Field(None, description="a trained run folder: use its network's penultimate-layer "

@@ -77,6 +77,8 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
         epoch, rng = st.load(run.checkpoints / "last.npz", model, opt)
         state = json.loads((run.checkpoints / "last_state.json").read_text())
         run.truncate_metrics(epoch)
+    elif cfg.output.figures:
+        draw_scratch_figures(model, splits, run, "init")
     for epoch in range(epoch, cfg.training.epochs):
         opt.lr = cfg.optimizer.lr * factor(epoch)
         t0 = time.perf_counter()
@@ -94,7 +96,23 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
         run.append_metrics(record)
     if cfg.training.select:
         st.load(run.checkpoints / "best.npz", model)
+    if cfg.output.figures:
+        draw_scratch_figures(model, splits, run, "trained")
     return _final(st, model, splits, reconstruct, loss, run, state)
+
+
+def draw_scratch_figures(model, splits, run, tag: str) -> list:
+    """Filters / first-layer weights as images (``init`` before training, ``trained`` after) and, once
+    trained, the first test image deconvolved through each first-layer filter (reports 002, 004)."""
+    from mllab.scratch import diagnostics
+
+    shape = splits.train.x.shape[1:]
+    if len(shape) != 3:
+        return []
+    drawn = diagnostics.save_weight_figures(model, shape, run.figures, tag)
+    if tag == "trained":
+        drawn.append(diagnostics.save_deconvolution(model, splits.test.x[0], run.figures / "deconvolution.png"))
+    return [p for p in drawn if p is not None]
 
 
 def _scores(st, model, split, reconstruct: bool, loss: str, prefix: str) -> dict[str, float]:

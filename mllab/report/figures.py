@@ -22,14 +22,16 @@ def _pyplot():
 
 
 def curves(history: list[dict[str, Any]], path: Path) -> Path | None:
-    """Loss and accuracy (or PSNR) per epoch, train vs validation."""
+    """Loss and accuracy (or PSNR) per epoch, train vs validation; with a scratch CNN also the
+    mean magnitude of the first conv layer's deltas (report 004's "Mag Conv Deltas")."""
     if len(history) < 1 or "train_loss" not in history[0]:
         return None
     plt = _pyplot()
     epochs = [r["epoch"] for r in history]
-    second = "accuracy" if "train_accuracy" in history[0] else "psnr"
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-    for ax, metric in zip(axes, ("loss", second)):
+    panels = ["loss", "accuracy" if "train_accuracy" in history[0] else "psnr"]
+    panels += ["conv_delta"] if "train_conv_delta" in history[0] else []
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.4))
+    for ax, metric in zip(axes, panels):
         for split in ("train", "val"):
             key = f"{split}_{metric}"
             if key in history[0]:

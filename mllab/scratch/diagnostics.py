@@ -86,3 +86,37 @@ def save_grid(path: str | Path, images: np.ndarray, ncols: int = 8, title: str |
     path = Path(path)
     fig.savefig(path, bbox_inches="tight", dpi=100)
     return path
+
+
+def first_of(model, kind: type):
+    """The first sub-module of type ``kind`` (depth-first), or None."""
+    return next((m for _, m in model.named_modules() if isinstance(m, kind)), None)
+
+
+def save_weight_figures(model, image_shape: tuple[int, ...], folder: Path, tag: str) -> list[Path]:
+    """The first conv layer's filters and the first image-sized Linear layer's weights, as ``*_{tag}.png``.
+
+    Report 004 shows filters, report 002 the first-layer weights before and after training.
+    """
+    from mllab.scratch.layers import Linear
+
+    drawn, folder = [], Path(folder)
+    conv = first_of(model, Conv2d)
+    if conv is not None:
+        drawn.append(save_grid(folder / f"filters_{tag}.png", filter_images(conv.weight.data), title=f"filters ({tag})"))
+    linear = first_of(model, Linear)
+    if conv is None and linear is not None and linear.weight.shape[1] == int(np.prod(image_shape)):
+        w = linear.weight.data[:64]  # (out, in): one image per hidden unit, at most 64
+        drawn.append(save_grid(folder / f"first_layer_{tag}.png", first_layer_images(w, image_shape[-2:]),
+                               title=f"first-layer weights ({tag})"))
+    return drawn
+
+
+def save_deconvolution(model, image: np.ndarray, path: Path) -> Path | None:
+    """The input image next to each first-layer filter's response mapped back to input space (report 004)."""
+    conv = first_of(model, Conv2d)
+    if conv is None or image.ndim != 3:
+        return None
+    back = deconvolve(conv, image.astype(np.float64))
+    return save_grid(path, normalize(np.concatenate([image.sum(0, keepdims=True), back])),
+                     title="input, then deconvolution per filter")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mllab.data import Dataset, Split
-from mllab.data.subsets import first_per_class, stratified_partition, stratified_subset, train_val_split
+from mllab.data.subsets import first_per_class, keep_classes, stratified_partition, stratified_subset, train_val_split
 from mllab.data.transforms import apply_transforms, one_hot
 
 
@@ -65,6 +65,20 @@ def test_first_per_class_keeps_order():
     assert out.x.tolist() == [0, 1, 2, 4, 5, 7]
     with pytest.raises(ValueError, match="n must be a positive"):
         first_per_class(s, 0)
+
+
+def test_keep_classes_selects_and_relabels_in_the_given_order(ds):
+    out = keep_classes(ds, [3, 1])
+    assert out.classes == ("d", "b") and out.info["kept_classes"] == ["d", "b"]
+    assert np.array_equal(out.train.x, ds.train.x[np.isin(ds.train.y, [3, 1])])
+    assert np.array_equal(out.train.y, np.where(ds.train.y[np.isin(ds.train.y, [3, 1])] == 3, 0, 1))
+    assert sorted(set(out.test.y.tolist())) == [0, 1] and len(out.test) == 3
+
+
+@pytest.mark.parametrize("classes", [[1], [1, 1], [0, 4], [-1, 2]])
+def test_keep_classes_refuses_bad_lists_naming_the_choices(ds, classes):
+    with pytest.raises(ValueError, match=r"data.classes: expected at least two distinct label indices in 0..3"):
+        keep_classes(ds, classes)
 
 
 def test_stratified_subset_proportions_and_seed():

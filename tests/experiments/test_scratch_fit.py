@@ -44,3 +44,20 @@ def test_eval_of_a_scratch_run_matches_its_summary(tmp_path):
 def test_unsupported_settings_are_refused_with_the_fix(tmp_path, override, message):
     with pytest.raises(ValueError, match=message):
         run_one(resolve_config(BASE, [override]), RunDir(tmp_path / "r"), tmp_path)
+
+
+def test_scratch_cnn_run_draws_filters_before_and_after_and_a_deconvolution(tmp_path):
+    cfg = resolve_config({"experiment": "s", "model": {"name": "cnn004_a", "backend": "numpy"},
+                          "data": {"classes": [3, 1], "train_subset": 40, "test_subset": 20},
+                          "training": {"epochs": 1, "batch_size": 1, "loss": "half_sse"}})
+    summary = run_one(cfg, RunDir(tmp_path / "r"), tmp_path)
+    assert summary["status"] == "completed" and summary["final"]["test_accuracy"] >= 0
+    drawn = {p.name for p in (tmp_path / "r" / "figures").glob("*.png")}
+    assert {"filters_init.png", "filters_trained.png", "deconvolution.png", "curves.png"} <= drawn
+    assert "train_conv_delta" in RunDir(tmp_path / "r").read_metrics()[0]
+
+
+def test_scratch_mlp_run_draws_first_layer_weights(tmp_path):
+    run_one(resolve_config(BASE, ["training.epochs=1", "output.figures=true"]), RunDir(tmp_path / "r"), tmp_path)
+    drawn = {p.name for p in (tmp_path / "r" / "figures").glob("*.png")}
+    assert {"first_layer_init.png", "first_layer_trained.png"} <= drawn
