@@ -32,7 +32,7 @@ def evaluate_run(run_path: Path, overrides: list[str], checkpoint: str = "auto")
     model.load_state_dict(run.load_checkpoint(name, map_location=device)["model"])
     model.to(device)
     task = ClassifyTask(cfg.training.loss, splits.dataset.num_classes)
-    trainer = Trainer(model, cfg, task, None, device=device, quiet=True)
+    trainer = Trainer(model, cfg, task, None, device=device, quiet=True, tokens=entry.meta.get("input") == "tokens")
     return {f"test_{k}": v for k, v in trainer.evaluate(to_tensors(splits.test, device)).items()}
 
 

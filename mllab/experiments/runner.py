@@ -152,7 +152,7 @@ def _fit_torch(cfg, run, splits, model, entry, quiet, resume) -> dict[str, Any]:
     run.write_env({"device": device, "threads": torch.get_num_threads(), "data": splits.dataset.summary()})
     train, test = to_tensors(splits.train, device), to_tensors(splits.test, device)
     val = to_tensors(splits.val, device) if splits.val is not None else None
-    trainer = Trainer(model, cfg, task, run, device=device, quiet=quiet)
+    trainer = Trainer(model, cfg, task, run, device=device, quiet=quiet, tokens=entry.meta.get("input") == "tokens")
     trainer.fit(train, val, resume=resume)
     history = run.read_metrics()
     if cfg.training.select:

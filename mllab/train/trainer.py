@@ -44,6 +44,17 @@ class Tensors:
         return len(self.y)
 
 
+def trim_padding(x: torch.Tensor) -> torch.Tensor:
+    """Token ids (B, L) padded with 0 at the end -> (B, L') without the columns that are padding in every row.
+
+    Token models read each row's length from its last non-zero id, so their output is unchanged; a
+    batch of short phrases then costs what its longest phrase costs, not what the longest sentence of
+    the dataset does (SST-2: 52 ids, phrases average about 9).
+    """
+    used = (x != 0).any(dim=0).nonzero()
+    return x[:, : int(used.max()) + 1] if len(used) else x[:, :1]
+
+
 class Callback:
     """Hook into training; set ``trainer.stop = True`` to end after this epoch."""
 
@@ -52,9 +63,11 @@ class Callback:
 
 
 class Trainer:
-    def __init__(self, model, cfg, task, run=None, device="cpu", quiet=False, callbacks=()):
+    def __init__(self, model, cfg, task, run=None, device="cpu", quiet=False, callbacks=(), tokens=False):
+        """``tokens=True``: inputs are 0-padded token ids; each batch is cut to its longest row (:func:`trim_padding`)."""
         self.model, self.cfg, self.task, self.run = model, cfg, task, run
         self.device, self.quiet, self.callbacks = torch.device(device), quiet, list(callbacks)
+        self.trim = trim_padding if tokens else (lambda x: x)
         self.tcfg = cfg.training
         self.stop = False
         self.state = {"epoch": 0, "best_value": None, "best_epoch": None, "bad_epochs": 0}
@@ -107,7 +120,7 @@ class Trainer:
         bar = EpochBar(n, epoch + 1, self.tcfg.epochs, self.quiet)
         for start in range(0, n, bs):
             idx = order[start:start + bs]
-            xb, yb = data.x[idx], data.y[idx]
+            xb, yb = self.trim(data.x[idx]), data.y[idx]
             if augment.enabled(self.tcfg.augment):
                 xb = augment.augment_batch(xb, self.tcfg.augment, self.generator)
             batch = self.step(xb, yb)
@@ -141,7 +154,7 @@ class Trainer:
         self.model.eval()
         sums: dict[str, torch.Tensor] = {}
         for start in range(0, len(data), self.tcfg.eval_batch_size):
-            xb = data.x[start:start + self.tcfg.eval_batch_size]
+            xb = self.trim(data.x[start:start + self.tcfg.eval_batch_size])
             yb = data.y[start:start + self.tcfg.eval_batch_size]
             out = self.model(xb)
             for k, v in self.task.sums(out, xb, yb, self.task.loss(out, xb, yb, self.model)).items():
@@ -152,7 +165,7 @@ class Trainer:
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         self.model.eval()
         bs = self.tcfg.eval_batch_size
-        return torch.cat([self.task.predict(self.model(x[i:i + bs])) for i in range(0, len(x), bs)])
+        return torch.cat([self.task.predict(self.model(self.trim(x[i:i + bs]))) for i in range(0, len(x), bs)])
 
     # --- best checkpoint, early stopping, resume ---------------------------------------
     def _improved(self, metric: str, value: float) -> bool:

@@ -8,7 +8,8 @@ the output of the same sentence alone, also backwards in a bidirectional net.
 
 Pooling: ``"last"`` reads the true last token (the report: "the last token
 stores all information from history"): position ``length - 1`` forwards and
-position 0 backwards; ``"mean"`` averages the valid positions. ``forward(x,
+position 0 backwards; ``"mean"`` averages the valid positions, ``"max"`` takes
+their element-wise maximum (InferSent's BiLSTM-max). ``forward(x,
 lengths=None)`` derives lengths from the last non-zero id when not given.
 
 Not reproduced: the report feeds "the input sequence as the initial state of
@@ -73,6 +74,9 @@ class TextLSTM(nn.Module):
     def _pool(self, out: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if self.pooling == "mean":
             return out.sum(1) / lengths[:, None].to(out.dtype)  # padded positions are zeros
+        if self.pooling == "max":
+            valid = torch.arange(out.shape[1], device=out.device)[None, :] < lengths[:, None]
+            return out.masked_fill(~valid[:, :, None], float("-inf")).amax(dim=1)
         last = out[torch.arange(len(out), device=out.device), lengths - 1]  # (B, D*H) at the true last token
         if self.directions == 2:  # the backward direction ends at position 0
             last = torch.cat([last[:, : self.hidden], out[:, 0, self.hidden:]], dim=1)
@@ -92,7 +96,7 @@ def text_lstm(input_shape, num_classes, vocab_size: int | None = None, embed_dim
         raise ValueError(f"text_lstm: input_shape must be (L,) token ids; got {tuple(input_shape)}")
     if not vocab_size or vocab_size < 2:
         raise ValueError(f"text_lstm: vocab_size must be given (ids 0..vocab_size-1, 0 = padding); got {vocab_size}")
-    if pooling not in ("last", "mean"):
-        raise ValueError(f"text_lstm: pooling must be 'last' or 'mean'; got {pooling!r}")
+    if pooling not in ("last", "mean", "max"):
+        raise ValueError(f"text_lstm: pooling must be 'last', 'mean' or 'max'; got {pooling!r}")
     return TextLSTM(vocab_size, num_classes, embed_dim, hidden, layers, bidirectional, layer_norm, dropout,
                     pooling, head_hidden, output)

@@ -115,7 +115,7 @@ def test_lengths_come_from_the_last_nonzero_id():
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("pooling", ["last", "mean"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
 def test_padding_never_changes_a_sentences_output(bidirectional, pooling):
     net = text_net(bidirectional=bidirectional, pooling=pooling)
     sentences = [[5, 9, 2], [7, 1, 1, 3, 8, 2, 4], [6]]
@@ -145,3 +145,25 @@ def test_text_lstm_layernorm_normalizes_each_layer_and_pad_embeds_to_zero():
     assert torch.count_nonzero(net.embedding.weight[0]) == 0
     with pytest.raises(ValueError, match="vocab_size must be given"):
         build("text_lstm", (7,), 2)
+
+
+# --- text_cnn (Kim 2014, CNN-rand; our best_sst2) ---
+
+def test_text_cnn_padding_never_changes_a_sentences_output():
+    net = build("text_cnn", (9,), 2, vocab_size=30, embed_dim=6, filters=4, kernel_sizes=[2, 3, 5]).eval()
+    sentences = [[5, 9, 2], [7, 1, 1, 3, 8, 2, 4, 4, 9], [6]]
+    padded = torch.tensor([s + [0] * (9 - len(s)) for s in sentences])
+    batch = net(padded)
+    for i, s in enumerate(sentences):
+        torch.testing.assert_close(batch[i], net(torch.tensor([s]))[0])
+
+
+def test_text_cnn_features_are_max_over_every_window_touching_the_sentence():
+    net = build("text_cnn", (6,), 2, vocab_size=20, embed_dim=5, filters=3, kernel_sizes=[3]).eval()
+    ids = torch.tensor([4, 7, 1, 9])
+    e = net.embedding(ids)  # (4, 5)
+    w, b = net.convs[0].weight, net.convs[0].bias  # (3, 5, 3), (3,)
+    padded = torch.cat([torch.zeros(2, 5), e, torch.zeros(2, 5)])  # zero context on both sides, k - 1 = 2
+    windows = [torch.relu((w * padded[j:j + 3].T[None]).sum((1, 2)) + b) for j in range(len(ids) + 2)]
+    expected = torch.stack(windows).amax(0)
+    torch.testing.assert_close(net.encode(torch.cat([ids, torch.zeros(2, dtype=torch.long)])[None])[0], expected)

@@ -45,8 +45,8 @@ def training_loss(model, out, x, meta) -> torch.Tensor:
 
 
 def test_the_report_networks_are_registered():
-    expected = {"mlp", "lenet5", "cnn_bn", "nin", "mobilenetv3_small", "rnn", "text_lstm", "autoencoder", "vae",
-                "inversion_invariant", "small_cnn", "squeezenet1_1"}
+    expected = {"mlp", "lenet5", "cnn_bn", "nin", "mobilenetv3_small", "rnn", "text_lstm", "text_cnn", "autoencoder",
+                "vae", "inversion_invariant", "small_cnn", "squeezenet1_1"}
     assert expected <= set(NAMES)
 
 
