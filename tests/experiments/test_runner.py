@@ -74,3 +74,14 @@ def test_classical_run_draws_the_figures_that_apply(tmp_path):
     assert (tmp_path / ridge["runs"][0] / "figures" / "weight_maps.png").is_file()
     assert spline["summaries"][0]["status"] == "completed"  # hinge features: no per-pixel weight map
     assert not (tmp_path / spline["runs"][0] / "figures" / "weight_maps.png").exists()
+
+
+def test_a_subset_fitted_svm_is_scored_on_the_rows_it_fitted(tmp_path, monkeypatch):
+    from mllab.models.classical.svm import KernelSVM
+
+    scored = []
+    original = KernelSVM.score
+    monkeypatch.setattr(KernelSVM, "score", lambda self, X, y: scored.append(len(X)) or original(self, X, y))
+    result = run(tmp_path, model={"name": "svm", "params": {"kernel": "linear", "train_subset": 300}})
+    assert result["summaries"][0]["status"] == "completed"
+    assert scored == [300]
