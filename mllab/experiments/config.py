@@ -87,6 +87,8 @@ class AugmentConfig(_Section):
     crop_padding: int = Field(0, ge=0, description="random crop after zero padding by this many pixels")
     flip: bool = Field(False, description="random horizontal flip")
     shift: int = Field(0, ge=0, description="random translation by up to this many pixels")
+    unknown_words: float = Field(0.0, ge=0, lt=1, description="token ids: replace each word by <unk> with this "
+                                 "probability (trains the embedding unseen test words get)")
 
 
 class EarlyStoppingConfig(_Section):

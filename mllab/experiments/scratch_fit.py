@@ -55,7 +55,9 @@ def _check_supported(cfg) -> None:
     if cfg.training.loss not in LOSS_NAMES:
         raise ValueError(f"training.loss={cfg.training.loss!r} is not available with model.backend=numpy; "
                          f"choose one of {sorted(LOSS_NAMES)}")
-    if cfg.training.augment.crop_padding or cfg.training.augment.flip or cfg.training.augment.shift:
+    from mllab.train import augment
+
+    if augment.enabled(cfg.training.augment):
         raise ValueError("training.augment is not supported by model.backend=numpy; remove it")
 
 

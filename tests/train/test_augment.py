@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from mllab.experiments.config import AugmentConfig
@@ -28,3 +29,25 @@ def test_augmentation_is_reproducible_from_the_generator():
     a = augment_batch(x, cfg, torch.Generator().manual_seed(5))
     b = augment_batch(x, cfg, torch.Generator().manual_seed(5))
     assert torch.equal(a, b) and a.shape == x.shape
+
+
+def test_unknown_words_replaces_only_real_tokens_at_the_given_rate():
+    from mllab.train.augment import UNK_ID, unknown_words
+
+    x = torch.randint(2, 50, (400, 30))
+    x[:, 20:] = 0
+    out = unknown_words(x, 0.25, torch.Generator().manual_seed(0))
+    assert torch.all(out[:, 20:] == 0)  # padding stays padding
+    changed = out != x
+    assert torch.all(out[changed] == UNK_ID)
+    assert abs(changed[:, :20].float().mean().item() - 0.25) < 0.02
+    again = unknown_words(x, 0.25, torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
+
+
+def test_unknown_words_refuses_images():
+    from mllab.experiments.config import AugmentConfig
+    from mllab.train.augment import augment_batch
+
+    with pytest.raises(ValueError, match="unknown_words works on token ids"):
+        augment_batch(torch.zeros(2, 1, 4, 4), AugmentConfig(unknown_words=0.1), torch.Generator())
