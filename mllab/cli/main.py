@@ -159,6 +159,19 @@ def runs_show(run: Path) -> None:
     do_runs_show(run)
 
 
+@runs_app.command("compare")
+def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folders (a group adds all its seeds)."),
+                 metric: list[str] = typer.Option(["train_loss"], "--metric", "-m", help="Per-epoch metric; repeat."),
+                 out: Path = typer.Option(Path("compare.png"), "--out", "-o", help="PNG to write.")) -> None:
+    """Overlay per-epoch curves of several runs, labelled by their config differences."""
+    from mllab.report.compare import compare_curves
+
+    try:
+        typer.echo(f"figure: {compare_curves(runs, metric, out)}")
+    except (FileNotFoundError, KeyError) as e:
+        fail(str(e).strip('"'))
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,80 @@
+"""Several runs' curves on one figure, labelled by what differs between their configs.
+
+Report 002 compares learning rates, report 004 activations, leak constants and
+data presentation: train each setting as its own run (``key=value``
+overrides), then ``mllab runs compare RUN...`` overlays their per-epoch
+metrics. A legend entry is the list of config values that differ between the
+runs (``optimizer.lr=0.01``), so no labels need typing.
+
+>>> config_differences([{"a": 1, "b": {"c": 2}}, {"a": 1, "b": {"c": 3}}])
+['b.c=2', 'b.c=3']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mllab.experiments.rundir import RunDir
+
+IGNORED = ("seed", "output.root")  # differ between any two runs or say nothing about the setting
+
+
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        out.update(flatten(v, key + ".") if isinstance(v, dict) and v else {key: v})
+    return out
+
+
+def config_differences(configs: list[dict[str, Any]]) -> list[str]:
+    """One label per config: ``key=value`` for every key whose value is not the same in all of them."""
+    flat = [flatten(c) for c in configs]
+    keys = sorted({k for f in flat for k in f})
+    differing = [k for k in keys if k not in IGNORED and len({repr(f.get(k)) for f in flat}) > 1]
+    return [", ".join(f"{k}={f.get(k)}" for k in differing) or "(same config)" for f in flat]
+
+
+def run_folders(paths: list[Path]) -> list[Path]:
+    """Seed folders from run folders or group folders (a group contributes each of its seeds)."""
+    out = []
+    for p in map(Path, paths):
+        seeds = sorted(p.glob("seed*/metrics.jsonl"))
+        if (p / "metrics.jsonl").is_file():
+            out.append(p)
+        elif seeds:
+            out.extend(s.parent for s in seeds)
+        else:
+            raise FileNotFoundError(f"{p}: no metrics.jsonl here or in seed*/ (give run or group folders)")
+    return out
+
+
+def compare_curves(paths: list[Path], metrics: list[str], path: Path) -> Path:
+    """Overlay ``metrics`` (one panel each) per epoch for the runs in ``paths``; returns the PNG path."""
+    from mllab.report.figures import _pyplot
+
+    runs = run_folders(paths)
+    labels = config_differences([yaml.safe_load((r / "config.yaml").read_text()) for r in runs])
+    histories = [RunDir(r).read_metrics() for r in runs]
+    missing = [m for m in metrics if not any(m in rec for h in histories for rec in h)]
+    if missing:
+        found = sorted({k for h in histories for rec in h for k in rec})
+        raise KeyError(f"metric(s) {missing} are in none of these runs; recorded: {found}")
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for label, history in zip(labels, histories):
+            rows = [r for r in history if metric in r]
+            ax.plot([r["epoch"] for r in rows], [r[metric] for r in rows], label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)
