@@ -25,7 +25,7 @@ from mllab.data.dataset import Dataset, Split
 from mllab.data.files import DataFile, find_file, read_verified
 from mllab.data.registry import DATASETS
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 FOLDERS = ("sst2", "SST-2", "glue/SST-2")
 FILES = (
     DataFile("train.tsv", "48eac26399f8456935f81dd9e3a745c1430adb6c62e233ccfe22db4a0d15d1d1"),
@@ -87,6 +87,12 @@ def build_vocab(sentences: list[list[str]], min_freq: int = 1) -> list[str]:
     return [PAD, UNK, *kept]
 
 
+def unseen_tokens(sentences: list[list[str]], vocab: list[str]) -> list[str]:
+    """Tokens of ``sentences`` missing from ``vocab``, sorted (the ids they get with ``unseen_words=True``)."""
+    known = set(vocab)
+    return sorted({t for s in sentences for t in s if t not in known})
+
+
 def encode(sentences: list[list[str]], vocab: list[str], max_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Token ids ``(N, max_len)`` (0-padded, truncated) and kept lengths ``(N,)``."""
     index = {t: i for i, t in enumerate(vocab)}
@@ -100,11 +106,14 @@ def encode(sentences: list[list[str]], vocab: list[str], max_len: int) -> tuple[
 
 
 @DATASETS.register("sst2", kind="text", folders=FOLDERS, files=FILES, archive=ARCHIVE)
-def sst2(max_len: int | None = None, min_freq: int = 1) -> Dataset:
+def sst2(max_len: int | None = None, min_freq: int = 1, unseen_words: bool = False) -> Dataset:
     """SST-2 (GLUE): binary sentiment, 67 349 train phrases / 872 dev sentences as test, token ids.
 
     ``max_len``: pad/truncate to this many tokens (default: the longest train sentence, 52);
-    ``min_freq``: train tokens seen fewer times map to ``<unk>`` (default 1: keep all).
+    ``min_freq``: train tokens seen fewer times map to ``<unk>`` (default 1: keep all);
+    ``unseen_words``: test words absent from train get their own ids after the train vocabulary
+    (``info["known_words"]`` = its size) instead of ``<unk>``, so a subword model can spell them
+    (the words only, never a label; a word model maps those ids back to ``<unk>``).
     """
     if max_len is not None and max_len < 1 or min_freq < 1:
         raise ValueError(f"sst2: max_len must be None or >= 1 and min_freq >= 1; got {max_len}, {min_freq}")
@@ -115,19 +124,24 @@ def sst2(max_len: int | None = None, min_freq: int = 1) -> Dataset:
                                                       for f in FILES)
         train_tok, test_tok = [tokenize(s) for s in train_text], [tokenize(s) for s in test_text]
         vocab = build_vocab(train_tok, min_freq)
+        known = len(vocab)
+        if unseen_words:
+            vocab += unseen_tokens(test_tok, vocab)
         length = max_len or max(len(t) for t in train_tok)  # default: the longest train sentence
         (x_train, l_train), (x_test, l_test) = encode(train_tok, vocab, length), encode(test_tok, vocab, length)
         return {"x_train": x_train, "y_train": y_train, "len_train": l_train, "x_test": x_test, "y_test": y_test,
-                "len_test": l_test, "vocab": np.array(vocab),
+                "len_test": l_test, "vocab": np.array(vocab), "known_words": np.array(known),
                 "true_len_train": np.array([len(t) for t in train_tok]),
                 "true_len_test": np.array([len(t) for t in test_tok])}
 
-    a = cached_arrays("sst2", _FORMAT_VERSION, sources, {"max_len": max_len, "min_freq": min_freq}, build)
+    options = {"max_len": max_len, "min_freq": min_freq, "unseen_words": unseen_words}
+    a = cached_arrays("sst2", _FORMAT_VERSION, sources, options, build)
     vocab = a["vocab"].tolist()
     length = a["x_train"].shape[1]
-    test_unk = float((a["x_test"] == 1).sum() / max(a["len_test"].sum(), 1))
+    known = int(a["known_words"])
+    test_unk = float(((a["x_test"] == 1) | (a["x_test"] >= known)).sum() / max(a["len_test"].sum(), 1))
     info = {"files": [str(p) for p in sources], "vocab": vocab, "vocab_size": len(vocab), "max_len": length,
-            "min_freq": min_freq, "test_split": "GLUE dev (GLUE test labels are hidden)",
+            "known_words": known, "min_freq": min_freq, "test_split": "GLUE dev (GLUE test labels are hidden)",
             "test_unk_rate": round(test_unk, 4),
             "truncated": {s: int((a[f"true_len_{s}"] > length).sum()) for s in ("train", "test")}}
     return Dataset("sst2", Split(a["x_train"], a["y_train"], a["len_train"]),

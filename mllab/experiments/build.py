@@ -71,7 +71,9 @@ def build_model(cfg, splits: Splits, seed: int = 0):
             params.setdefault("random_state", seed)
         return entry, entry.factory(**params)
     params = dict(cfg.params)
-    if splits.dataset.info.get("vocab_size") and "vocab_size" in inspect.signature(entry.factory).parameters:
-        params.setdefault("vocab_size", splits.dataset.info["vocab_size"])
+    takes = inspect.signature(entry.factory).parameters
+    for key in ("vocab_size", "vocab", "known_words"):  # what a text dataset tells its models
+        if splits.dataset.info.get(key) is not None and key in takes:
+            params.setdefault(key, splits.dataset.info[key])
     model = entry.factory(tuple(splits.train.x.shape[1:]), splits.dataset.num_classes, **params)
     return entry, model

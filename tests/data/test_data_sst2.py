@@ -57,6 +57,18 @@ def test_ids_padding_and_lengths(glue):
     assert ds.info["test_split"].startswith("GLUE dev")
 
 
+def test_unseen_words_get_ids_after_the_train_vocabulary(glue):
+    plain, spelled = load("sst2"), load("sst2", unseen_words=True)
+    known = plain.info["vocab_size"]
+    assert spelled.info["known_words"] == known == plain.info["known_words"]
+    assert spelled.info["vocab"][:known] == plain.info["vocab"]
+    assert spelled.info["vocab"][known:] == ['"', "here", "quirky", "unseen", "words"]  # dev-only, sorted
+    assert np.array_equal(spelled.train.x, plain.train.x)  # training data unchanged
+    dev = [spelled.info["vocab"][i] for i in spelled.test.x[1][:spelled.test.lengths[1]]]
+    assert dev == ["bleak", "and", "unseen", "words", "here"]
+    assert spelled.info["test_unk_rate"] == plain.info["test_unk_rate"]
+
+
 def test_truncation_and_min_freq(glue):
     ds = load("sst2", max_len=3, min_freq=2)
     assert ds.train.x.shape == (4, 3) and ds.train.lengths.tolist() == [3, 3, 3, 3]

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from mllab.models.nets._common import make_output, torch_meta
+from mllab.models.nets._text import TokenEmbedding
 from mllab.models.nets.text_lstm import lengths_from_padding
 from mllab.models.registry import MODELS
 
@@ -31,9 +32,9 @@ from mllab.models.registry import MODELS
 class TextCNN(nn.Module):
     """``embedding``, ``convs`` (one Conv1d per width), ``classifier``."""
 
-    def __init__(self, vocab_size, num_classes, embed_dim, filters, kernel_sizes, dropout, embed_dropout, output):
+    def __init__(self, embedding: TokenEmbedding, num_classes, filters, kernel_sizes, dropout, embed_dropout, output):
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.embedding, embed_dim = embedding, embedding.words.embedding_dim
         self.convs = nn.ModuleList(nn.Conv1d(embed_dim, filters, k, padding=k - 1) for k in kernel_sizes)
         self.embed_dropout, self.dropout = nn.Dropout(embed_dropout), nn.Dropout(dropout)
         self.classifier = nn.Linear(filters * len(kernel_sizes), num_classes)
@@ -59,12 +60,18 @@ class TextCNN(nn.Module):
                                           example_params=dict(vocab_size=50), output="log_softmax", params=375_902))
 def text_cnn(input_shape, num_classes, vocab_size: int | None = None, embed_dim: int = 300, filters: int = 100,
              kernel_sizes: Sequence[int] = (3, 4, 5), dropout: float = 0.5, embed_dropout: float = 0.0,
-             output: str = "log_softmax"):
-    """Kim's CNN-rand: embedding, convolutions of several widths, max over time, dropout, linear."""
+             subword_buckets: int = 0, word_dropout: float = 0.0, vocab: Sequence[str] | None = None,
+             known_words: int | None = None, output: str = "log_softmax"):
+    """Kim's CNN-rand: embedding (+ subwords), convolutions of several widths, max over time, dropout, linear.
+
+    ``vocab`` / ``known_words`` come from the dataset (SST-2's info); ``subword_buckets`` > 0 adds
+    fastText-style character n-gram vectors (see :class:`~mllab.models.nets._text.TokenEmbedding`).
+    """
     if len(input_shape) != 1:
         raise ValueError(f"text_cnn: input_shape must be (L,) token ids; got {tuple(input_shape)}")
     if not vocab_size or vocab_size < 2:
         raise ValueError(f"text_cnn: vocab_size must be given (ids 0..vocab_size-1, 0 = padding); got {vocab_size}")
     if not kernel_sizes or min(kernel_sizes) < 1:
         raise ValueError(f"text_cnn: kernel_sizes must be positive widths, e.g. [3, 4, 5]; got {kernel_sizes}")
-    return TextCNN(vocab_size, num_classes, embed_dim, filters, tuple(kernel_sizes), dropout, embed_dropout, output)
+    embedding = TokenEmbedding(vocab_size, embed_dim, vocab, known_words, subword_buckets, word_dropout=word_dropout)
+    return TextCNN(embedding, num_classes, filters, tuple(kernel_sizes), dropout, embed_dropout, output)
