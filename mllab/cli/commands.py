@@ -52,7 +52,7 @@ def print_group(result: dict) -> None:
                    f"{'-' if not ours else format(ours['mean'], '.4f')}")
     if len(result["runs"]) > 1:
         typer.echo(f"table: {Path(result['group']) / 'table.md'}")
-    typer.echo(f"report: {Path(result['runs'][0]) / 'report.html'}")
+    typer.echo(f"report: {result.get('report') or Path(result['runs'][0]) / 'report.html'}")
     failed = [s for s in result["summaries"] if s.get("status") != "completed"]
     for s in failed:
         typer.echo(f"error: seed {s.get('seed')} {s.get('status')}: {s.get('error')}", err=True)

@@ -76,12 +76,18 @@ def evaluate(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>
 
 
 @app.command()
-def report(run: Path = typer.Argument(..., help="Run folder.")) -> None:
-    """Rebuild a run's figures and report.html from its files (no retraining)."""
+def report(run: Path = typer.Argument(..., help="Run folder, or a group folder (all its seeds).")) -> None:
+    """Rebuild a run's (or a seed group's) figures and report.html from its files (no retraining)."""
     from mllab.experiments.rundir import RunDir
+    from mllab.report.group import write_group_report
     from mllab.report.html import write_report
 
-    typer.echo(f"report: {write_report(RunDir(run))}")
+    if (run / "aggregate.json").is_file():
+        for seed in sorted(p.parent for p in run.glob("seed*/summary.json")):
+            write_report(RunDir(seed))
+        typer.echo(f"report: {write_group_report(run)}")
+    else:
+        typer.echo(f"report: {write_report(RunDir(run))}")
 
 
 # --- data -----------------------------------------------------------------------------

@@ -42,7 +42,12 @@ def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: in
     group = new_group_dir(root, cfg)
     trials = [(cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1}), RunDir(group / f"seed{cfg.seed + k}"),
                root, quiet or jobs > 1) for k in range(cfg.seeds)]
-    return write_group(group, cfg, run_trials(run_trial, trials, jobs))
+    result = write_group(group, cfg, run_trials(run_trial, trials, jobs))
+    if cfg.output.figures and cfg.seeds > 1:
+        from mllab.report.group import write_group_report
+
+        result["report"] = str(write_group_report(group))
+    return result
 
 
 def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False) -> dict[str, Any]:

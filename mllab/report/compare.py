@@ -53,12 +53,15 @@ def run_folders(paths: list[Path]) -> list[Path]:
     return out
 
 
-def compare_curves(paths: list[Path], metrics: list[str], path: Path) -> Path:
-    """Overlay ``metrics`` (one panel each) per epoch for the runs in ``paths``; returns the PNG path."""
+def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: list[str] | None = None) -> Path:
+    """Overlay ``metrics`` (one panel each) per epoch for the runs in ``paths``; returns the PNG path.
+
+    ``labels``: one per run folder; default: their config differences.
+    """
     from mllab.report.figures import _pyplot
 
     runs = run_folders(paths)
-    labels = config_differences([yaml.safe_load((r / "config.yaml").read_text()) for r in runs])
+    labels = labels or config_differences([yaml.safe_load((r / "config.yaml").read_text()) for r in runs])
     histories = [RunDir(r).read_metrics() for r in runs]
     missing = [m for m in metrics if not any(m in rec for h in histories for rec in h)]
     if missing:

@@ -90,6 +90,12 @@ def test_seeds_write_a_table_and_runs_list_shows_them(tmp_path):
     assert agg["seeds"] == [0, 1] and agg["table"]["test_accuracy"]["n"] == 2
     listing = mllab("runs", "list", "--root", str(tmp_path)).stdout
     assert listing.count("completed") == 2
+    page = (group / "report.html").read_text()  # the group's own report: table, every seed's curves, links
+    assert f"report: {group / 'report.html'}" in out and "seed0/report.html" in page and "seed1/report.html" in page
+    assert "test_accuracy" in page and (group / "seeds.png").stat().st_size > 1000
+    (group / "report.html").unlink()
+    assert f"report: {group / 'report.html'}" in mllab("report", str(group)).stdout  # rebuilt from the files
+    assert (group / "report.html").is_file()
 
 
 def test_eval_on_inverted_test_data_changes_accuracy(tmp_path):
