@@ -40,6 +40,7 @@ def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | N
 
 
 def print_group(result: dict) -> None:
+    from mllab.experiments.aggregate import published_text
     table = result["table"]
     for metric in ("val_accuracy", "test_loss", "test_psnr", "test_accuracy"):  # the headline number last
         if metric in table:
@@ -48,7 +49,7 @@ def print_group(result: dict) -> None:
             typer.echo(f"{metric.replace('_', ' ')}: {t['mean']:.4f}{spread}")
     for row in result["published_vs_measured"]:
         ours = row["measured"]
-        typer.echo(f"  {row['id']} ({row['dataset']}): published {row['published']}, measured "
+        typer.echo(f"  {row['id']} ({row['dataset']}): published {published_text(row['published'])}, measured "
                    f"{'-' if not ours else format(ours['mean'], '.4f')}")
     if len(result["runs"]) > 1:
         typer.echo(f"table: {Path(result['group']) / 'table.md'}")

@@ -29,6 +29,11 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     return table
 
 
+def published_text(value) -> str:
+    """A published value as shown to users: the number, or a word for the reports' qualitative results."""
+    return "qualitative (no number)" if value is None else str(value)
+
+
 def published_vs_measured(ids: list[str], table: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
     rows = []
     for row in lookup(ids):
@@ -49,7 +54,7 @@ def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dic
         for c in comparison:
             ours = c["measured"]
             measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
-            lines.append(f"| {c['id']} | {c['dataset']} | {c['metric']} | {c['published']} | {measured} |")
+            lines.append(f"| {c['id']} | {c['dataset']} | {c['metric']} | {published_text(c['published'])} | {measured} |")
         if any(c["dataset"] != cfg.data.name for c in comparison):
             lines.append(f"\nThis run is on {cfg.data.name}: published values on another dataset are not comparable.")
     return "\n".join(lines) + "\n"

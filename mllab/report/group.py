@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from mllab.data.files import atomic_write_text
+from mllab.experiments.aggregate import published_text
 from mllab.report.compare import compare_curves
 from mllab.report.html import _fmt, _img
 
@@ -36,7 +37,7 @@ def write_group_report(group: Path) -> Path:
     table = _rows(["metric", "mean", "std", "max", "n"],
                   [[m, t["mean"], t["std"], t["max"], t["n"]] for m, t in agg["table"].items()])
     published = _rows(["published id", "dataset", "metric", "published", "measured mean", "measured std"],
-                      [[c["id"], c["dataset"], c["metric"], c["published"],
+                      [[c["id"], c["dataset"], c["metric"], published_text(c["published"]),
                         *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
                        for c in agg.get("published_vs_measured", [])])
     seeds = sorted(p.parent for p in group.glob("seed*/metrics.jsonl"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mllab.data.files import atomic_write_text
+from mllab.experiments.aggregate import published_text
 from mllab.experiments.rundir import RunDir
 from mllab.report import figures
 
@@ -58,7 +59,7 @@ def _published(summary: dict) -> str:
     for row in lookup(summary["published"]):
         ours = summary.get("final", {}).get(row["metric"].replace("psnr_db", "test_psnr"))
         rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
-            row["id"], row["dataset"], row["setting"], row.get("value"), "-" if ours is None else ours)) + "</tr>")
+            row["id"], row["dataset"], row["setting"], published_text(row.get("value")), "-" if ours is None else ours)) + "</tr>")
     note = ("<p>Published numbers measured on another dataset than this run's are not comparable.</p>"
             if any(r["dataset"] != summary.get("dataset") for r in lookup(summary["published"])) else "")
     return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{note}"

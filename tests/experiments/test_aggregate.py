@@ -26,6 +26,13 @@ def test_published_vs_measured_uses_the_reference_rows():
     assert "| s003-lenet-mnist-l2 | mnist | test_accuracy | 0.9901 | 0.9905 +- 0.0005 |" in md
 
 
+def test_a_qualitative_published_result_reads_as_such_not_as_none():
+    rows = published_vs_measured(["s001-vae-fashion"], aggregate(summaries([0.5])))
+    assert rows[0]["published"] is None
+    md = markdown_table(resolve_config({}), {}, rows)
+    assert "| qualitative (no number) | - |" in md and "None" not in md
+
+
 def test_unknown_published_id_is_an_error():
     with pytest.raises(KeyError, match="not in published.yaml"):
         published_vs_measured(["s999-nothing"], {})
