@@ -40,7 +40,7 @@ def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | N
 
 
 def print_group(result: dict) -> None:
-    from mllab.experiments.aggregate import published_text
+    from mllab.experiments.published import published_text
     table = result["table"]
     for metric in ("val_accuracy", "test_loss", "test_psnr", "test_accuracy"):  # the headline number last
         if metric in table:

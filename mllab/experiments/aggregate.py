@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mllab.data.files import atomic_write_text
-from mllab.experiments.published import lookup
+from mllab.experiments.published import lookup, published_text
 
 
 def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -27,11 +27,6 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
             table[m] = {"mean": float(v.mean()), "std": float(v.std()), "max": float(v.max()),
                         "min": float(v.min()), "n": int(len(v))}
     return table
-
-
-def published_text(value) -> str:
-    """A published value as shown to users: the number, or a word for the reports' qualitative results."""
-    return "qualitative (no number)" if value is None else str(value)
 
 
 def published_vs_measured(ids: list[str], table: dict[str, dict[str, float]]) -> list[dict[str, Any]]:

@@ -22,3 +22,8 @@ def lookup(ids: list[str]) -> list[dict[str, Any]]:
     if missing:
         raise KeyError(f"published ids {missing} are not in published.yaml ({len(rows)} rows, e.g. {next(iter(rows))})")
     return [rows[i] for i in ids]
+
+
+def published_text(value) -> str:
+    """A published value as shown to users: the number, or a word for the reports' qualitative results."""
+    return "qualitative (no number)" if value is None else str(value)

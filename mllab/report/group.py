@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from mllab.data.files import atomic_write_text
-from mllab.experiments.aggregate import published_text
+from mllab.experiments.published import published_text
 from mllab.report.compare import compare_curves
 from mllab.report.html import _fmt, _img
 

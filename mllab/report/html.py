@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from mllab.data.files import atomic_write_text
-from mllab.experiments.aggregate import published_text
 from mllab.experiments.rundir import RunDir
 from mllab.report import figures
 
@@ -51,7 +50,7 @@ def _fmt(v) -> str:
 
 def _published(summary: dict) -> str:
     """Published vs measured for the report rows this run's recipe names."""
-    from mllab.experiments.published import lookup
+    from mllab.experiments.published import lookup, published_text
 
     if not summary.get("published"):
         return ""
