@@ -34,7 +34,8 @@ def published_vs_measured(ids: list[str], table: dict[str, dict[str, float]]) ->
     for row in lookup(ids):
         metric = row["metric"]
         ours = table.get(metric) or table.get(metric.replace("psnr_db", "test_psnr"))
-        rows.append({"id": row["id"], "dataset": row["dataset"], "metric": metric, "published": row.get("value"),
+        rows.append({"id": row["id"], "dataset": row["dataset"], "model": row["model"], "metric": metric,
+                     "published": row.get("value"),
                      "published_std": row.get("std"), "measured": ours})
     return rows
 
@@ -45,11 +46,13 @@ def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dic
     for m, t in table.items():
         lines.append(f"| {m} | {t['mean']:.4f} | {t['std']:.4g} | {t['max']:.4f} | {t['n']} |")
     if comparison:
-        lines += ["", "| published id | dataset | metric | published | measured (mean +- std) |", "|---|---|---|---:|---:|"]
+        lines += ["", f"| published id | published model | dataset | metric | published | this {cfg.model.name} (mean +- std) |",
+                  "|---|---|---|---|---:|---:|"]
         for c in comparison:
             ours = c["measured"]
             measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
-            lines.append(f"| {c['id']} | {c['dataset']} | {c['metric']} | {published_text(c['published'])} | {measured} |")
+            lines.append(f"| {c['id']} | {c.get('model', '-')} | {c['dataset']} | {c['metric']} "
+                         f"| {published_text(c['published'])} | {measured} |")
         if any(c["dataset"] != cfg.data.name for c in comparison):
             lines.append(f"\nThis run is on {cfg.data.name}: published values on another dataset are not comparable.")
     return "\n".join(lines) + "\n"

@@ -36,8 +36,9 @@ def write_group_report(group: Path) -> Path:
     agg = json.loads(agg_path.read_text())
     table = _rows(["metric", "mean", "std", "max", "n"],
                   [[m, t["mean"], t["std"], t["max"], t["n"]] for m, t in agg["table"].items()])
-    published = _rows(["published id", "dataset", "metric", "published", "measured mean", "measured std"],
-                      [[c["id"], c["dataset"], c["metric"], published_text(c["published"]),
+    published = _rows(["published id", "published model", "dataset", "metric", "published",
+                       f"this {agg['model']}: mean", "std"],
+                      [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"]),
                         *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
                        for c in agg.get("published_vs_measured", [])])
     seeds = sorted(p.parent for p in group.glob("seed*/metrics.jsonl"))

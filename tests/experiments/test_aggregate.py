@@ -23,7 +23,16 @@ def test_published_vs_measured_uses_the_reference_rows():
     rows = published_vs_measured(["s003-lenet-mnist-l2"], table)
     assert rows[0]["published"] == 0.9901 and rows[0]["measured"]["n"] == 2
     md = markdown_table(resolve_config({}), table, rows)
-    assert "| s003-lenet-mnist-l2 | mnist | test_accuracy | 0.9901 | 0.9905 +- 0.0005 |" in md
+    assert "| s003-lenet-mnist-l2 | lenet5 | mnist | test_accuracy | 0.9901 | 0.9905 +- 0.0005 |" in md
+
+
+def test_each_published_row_names_its_model_next_to_the_run_model():
+    """An autoencoder recipe quoting PCA's published PSNR must say which number is PCA's."""
+    rows = published_vs_measured(["s002-ae-psnr", "s002-pca-psnr"], aggregate(summaries([0.5])))
+    assert [r["model"] for r in rows] == ["autoencoder_scratch", "pca"]
+    md = markdown_table(resolve_config({"model": {"name": "conv_autoencoder"}}), {}, rows)
+    assert "| published id | published model |" in md and "this conv_autoencoder (mean +- std)" in md
+    assert "| s002-pca-psnr | pca | nist36 |" in md
 
 
 def test_a_qualitative_published_result_reads_as_such_not_as_none():
