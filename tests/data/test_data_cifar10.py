@@ -123,3 +123,21 @@ class _Exploit:
         import os
 
         return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("recipe", ["best_cifar10", "s003_lenet_cifar10_sched2"])
+def test_cifar10_recipes_train_on_official_format_files(data_root, patch_files, recipe, tmp_path):
+    """The CIFAR-10 recipes (3-channel input, standardization, crop/flip augmentation, one-cycle) run end to end
+    on files in the official format: CIFAR-10 itself is not on these machines, so this is their only full-path test."""
+    from mllab.experiments.config import resolve_config
+    from mllab.experiments.recipes import load_recipe
+    from mllab.experiments.runner import run_group
+
+    x_train, x_test = pattern_images(40, 3, 32, seed=3), pattern_images(20, 3, 32, seed=4)
+    install(data_root, patch_files, (x_train, np.arange(40) % 10, x_test, np.arange(20) % 10))
+    cfg = resolve_config(load_recipe(recipe), ["training.epochs=2", "seeds=1", "training.batch_size=16",
+                                               "output.figures=false"])
+    summary = run_group(cfg, root=tmp_path / "runs", quiet=True)["summaries"][0]
+    assert summary["status"] == "completed", summary.get("error")
+    assert summary["dataset"] == "cifar10" and summary["train_size"] <= 40
+    assert summary["test_size"] == 20 and 0.0 <= summary["final"]["test_accuracy"] <= 1.0
