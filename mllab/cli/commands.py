@@ -49,8 +49,8 @@ def print_group(result: dict) -> None:
             typer.echo(f"{metric.replace('_', ' ')}: {t['mean']:.4f}{spread}")
     for row in result["published_vs_measured"]:
         ours = row["measured"]
-        typer.echo(f"  {row['id']} ({row.get('model', '-')} on {row['dataset']}): published {published_text(row['published'])}, "
-                   f"this {result['model']} on {result['dataset']} "
+        typer.echo(f"  {row['id']} ({row['model']} on {row['dataset']}): published "
+                   f"{published_text(row['published'])}, this {result['model']} on {result['dataset']} "
                    f"{'-' if not ours else format(ours['mean'], '.4f')}")
     if len(result["runs"]) > 1:
         typer.echo(f"table: {Path(result['group']) / 'table.md'}")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mllab.data.files import atomic_write_text
-from mllab.experiments.published import lookup, published_text
+from mllab.experiments.published import lookup, published_text, run_metric
 
 
 def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -32,11 +32,9 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 def published_vs_measured(ids: list[str], table: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
     rows = []
     for row in lookup(ids):
-        metric = row["metric"]
-        ours = table.get(metric) or table.get(metric.replace("psnr_db", "test_psnr"))
-        rows.append({"id": row["id"], "dataset": row["dataset"], "model": row["model"], "metric": metric,
-                     "published": row.get("value"),
-                     "published_std": row.get("std"), "measured": ours})
+        rows.append({"id": row["id"], "dataset": row["dataset"], "model": row["model"], "metric": row["metric"],
+                     "published": row.get("value"), "published_std": row.get("std"),
+                     "measured": table.get(run_metric(row["metric"]))})
     return rows
 
 
@@ -51,7 +49,7 @@ def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dic
         for c in comparison:
             ours = c["measured"]
             measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
-            lines.append(f"| {c['id']} | {c.get('model', '-')} | {c['dataset']} | {c['metric']} "
+            lines.append(f"| {c['id']} | {c['model']} | {c['dataset']} | {c['metric']} "
                          f"| {published_text(c['published'])} | {measured} |")
         if any(c["dataset"] != cfg.data.name for c in comparison):
             lines.append(f"\nThis run is on {cfg.data.name}: published values on another dataset are not comparable.")

@@ -24,6 +24,11 @@ def lookup(ids: list[str]) -> list[dict[str, Any]]:
     return [rows[i] for i in ids]
 
 
+def run_metric(metric: str) -> str:
+    """The run's metric a published metric is compared with (the reports' ``psnr_db`` is our ``test_psnr``)."""
+    return "test_psnr" if metric == "psnr_db" else metric
+
+
 def published_text(value) -> str:
     """A published value as shown to users: the number, or a word for the reports' qualitative results."""
     return "qualitative (no number)" if value is None else str(value)

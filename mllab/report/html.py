@@ -50,16 +50,17 @@ def _fmt(v) -> str:
 
 def _published(summary: dict) -> str:
     """Published vs measured for the report rows this run's recipe names."""
-    from mllab.experiments.published import lookup, published_text
+    from mllab.experiments.published import lookup, published_text, run_metric
 
     if not summary.get("published"):
         return ""
     rows = ["<tr><th>published id</th><th>published model</th><th>dataset</th><th>setting</th><th>published</th>"
             f"<th>this run ({_fmt(summary.get('model', '-'))})</th></tr>"]
     for row in lookup(summary["published"]):
-        ours = summary.get("final", {}).get(row["metric"].replace("psnr_db", "test_psnr"))
+        ours = summary.get("final", {}).get(run_metric(row["metric"]))
         rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
-            row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value")), "-" if ours is None else ours)) + "</tr>")
+            row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value")),
+            "-" if ours is None else ours)) + "</tr>")
     note = ("<p>Published numbers measured on another dataset than this run's are not comparable.</p>"
             if any(r["dataset"] != summary.get("dataset") for r in lookup(summary["published"])) else "")
     return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{note}"
