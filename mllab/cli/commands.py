@@ -47,6 +47,8 @@ def print_group(result: dict) -> None:
             t = table[metric]
             spread = f" (std {t['std']:.4f}, max {t['max']:.4f}, {t['n']} seeds)" if t["n"] > 1 else ""
             typer.echo(f"{metric.replace('_', ' ')}: {t['mean']:.4f}{spread}")
+    if result.get("stands_in_for"):
+        typer.echo(f"dataset: {result['dataset']}, standing in for {result['stands_in_for']} (whose files are absent)")
     for row in result["published_vs_measured"]:
         ours = row["measured"]
         typer.echo(f"  {row['id']} ({row['model']} on {row['dataset']}): published "

@@ -16,6 +16,12 @@ def present_files(folders: tuple[str, ...], files: tuple[DataFile, ...]) -> bool
     return all(any(p.is_file() for p in candidate_paths(folders, f.name)) for f in files)
 
 
+def is_present(name: str) -> bool:
+    """Whether every file dataset ``name`` loads from is on the search path (built-in datasets always are)."""
+    files = dataset_files(name)
+    return not files or present_files(DATASETS.entry(name).meta["folders"], files)
+
+
 def dataset_files(name: str) -> tuple[DataFile, ...]:
     """The files a dataset loads from: its ``files``, or its ``alt_files`` when only those are present."""
     meta = DATASETS.entry(name).meta

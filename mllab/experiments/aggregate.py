@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mllab.data.files import atomic_write_text
-from mllab.experiments.published import lookup, published_text, run_metric
+from mllab.experiments.published import dataset_note, lookup, published_text, run_metric
 
 
 def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -51,8 +51,9 @@ def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dic
             measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
             lines.append(f"| {c['id']} | {c['model']} | {c['dataset']} | {c['metric']} "
                          f"| {published_text(c['published'])} | {measured} |")
-        if any(c["dataset"] != cfg.data.name for c in comparison):
-            lines.append(f"\nThis run is on {cfg.data.name}: published values on another dataset are not comparable.")
+        note = dataset_note(cfg.data.name, [c["dataset"] for c in comparison], cfg.data.stands_in_for)
+        if note:
+            lines.append(f"\n{note}")
     return "\n".join(lines) + "\n"
 
 
@@ -60,7 +61,7 @@ def write_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str, 
     table = aggregate(summaries)
     comparison = published_vs_measured(cfg.published, table) if cfg.published else []
     result = {"group": str(group), "experiment": cfg.experiment, "model": cfg.model.name, "dataset": cfg.data.name,
-              "seeds": [s["seed"] for s in summaries], "runs": [s["path"] for s in summaries],
+              "stands_in_for": cfg.data.stands_in_for, "seeds": [s["seed"] for s in summaries], "runs": [s["path"] for s in summaries],
               "table": table, "published_vs_measured": comparison, "summaries": summaries}
     group.mkdir(parents=True, exist_ok=True)
     atomic_write_text(group / "aggregate.json", json.dumps(result, indent=2))

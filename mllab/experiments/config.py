@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ConfigError(ValueError):
@@ -40,6 +40,10 @@ class DataConfig(_Section):
                                       "features (the input of its classifier) as the inputs")
     test_subset: int | None = Field(None, ge=1, description="stratified test subset, for quick looks only: "
                                     "numbers on it are not comparable with published ones")
+    stand_in: list[str] = Field(default_factory=list, description="datasets run instead, the first present one, "
+                                "when the files of `name` are absent (report 000's SVHN recipes)")
+    stands_in_for: str | None = Field(None, description="set when a stand-in replaced `name`: the dataset the "
+                                      "recipe asked for (published numbers on it are not comparable)")
 
 
 class ModelConfig(_Section):
@@ -129,6 +133,18 @@ class RunConfig(_Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("published")
+    @classmethod
+    def _published_ids_exist(cls, ids: list[str]) -> list[str]:
+        """An unknown id fails here, not after training when the table is written."""
+        from mllab.experiments.published import lookup
+
+        try:
+            lookup(ids)
+        except KeyError as err:
+            raise ValueError(err.args[0]) from None
+        return ids
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)

@@ -24,6 +24,11 @@ def lookup(ids: list[str]) -> list[dict[str, Any]]:
     return [rows[i] for i in ids]
 
 
+def published_values(ids: list[str]) -> list[dict[str, Any]]:
+    """What a run's summary keeps of each published row it refers to (the number, its metric and dataset)."""
+    return [{k: row.get(k) for k in ("id", "model", "dataset", "metric", "value", "std")} for row in lookup(ids)]
+
+
 def run_metric(metric: str) -> str:
     """The run's metric a published metric is compared with (the reports' ``psnr_db`` is our ``test_psnr``)."""
     return "test_psnr" if metric == "psnr_db" else metric
@@ -32,3 +37,11 @@ def run_metric(metric: str) -> str:
 def published_text(value) -> str:
     """A published value as shown to users: the number, or a word for the reports' qualitative results."""
     return "qualitative (no number)" if value is None else str(value)
+
+
+def dataset_note(dataset: str, published_datasets: list[str], stands_in_for: str | None = None) -> str:
+    """The sentence under a published-vs-measured table when some published rows are on another dataset ('' if none)."""
+    if all(d == dataset for d in published_datasets):
+        return ""
+    instead = f", standing in for {stands_in_for} (its files are absent here)" if stands_in_for else ""
+    return f"This run is on {dataset}{instead}: published values on another dataset are not comparable."

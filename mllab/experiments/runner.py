@@ -20,6 +20,7 @@ import numpy as np
 from mllab.experiments import index
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.build import build_model, prepare_data
+from mllab.experiments.published import published_values
 from mllab.experiments.rundir import RunDir
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,14 @@ def new_group_dir(root: Path, cfg) -> Path:
 
 
 def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: int = 1) -> dict[str, Any]:
-    """Train ``cfg.seeds`` seeds (seed, seed+1, ...), ``jobs`` at a time, and write the aggregate table."""
-    from mllab.experiments.executor import run_trials
+    """Train ``cfg.seeds`` seeds (seed, seed+1, ...), ``jobs`` at a time, and write the aggregate table.
 
+    A dataset that is absent is replaced by the config's first present ``data.stand_in`` (recorded in the run).
+    """
+    from mllab.experiments.executor import run_trials
+    from mllab.experiments.stand_in import apply_stand_in
+
+    cfg = apply_stand_in(cfg)
     root = Path(root or cfg.output.root)
     group = new_group_dir(root, cfg)
     trials = [(cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1}), RunDir(group / f"seed{cfg.seed + k}"),
@@ -106,7 +112,8 @@ def _initial_summary(cfg, run: RunDir, root: Path, resume: bool) -> dict[str, An
         "path": str(run.path), "experiment": cfg.experiment, "dataset": cfg.data.name,
         "model": cfg.model.name, "seed": cfg.seed, "status": "running",
         "started": previous.get("started", now()), "wall_seconds": previous.get("wall_seconds", 0),
-        "published": cfg.published,
+        "published": cfg.published, "published_values": published_values(cfg.published),
+        **({"stands_in_for": cfg.data.stands_in_for} if cfg.data.stands_in_for else {}),
     }
 
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from mllab.data.files import atomic_write_text
-from mllab.experiments.published import published_text
+from mllab.experiments.published import dataset_note, published_text
 from mllab.report.compare import compare_curves
 from mllab.report.html import _fmt, _img
 
@@ -41,6 +41,9 @@ def write_group_report(group: Path) -> Path:
                       [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"]),
                         *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
                        for c in agg.get("published_vs_measured", [])])
+    note = dataset_note(agg["dataset"], [c["dataset"] for c in agg.get("published_vs_measured", [])],
+                        agg.get("stands_in_for"))
+    published += f"<p>{html.escape(note)}</p>" if note else ""
     seeds = sorted(p.parent for p in group.glob("seed*/metrics.jsonl"))
     figure = ""
     if seeds:

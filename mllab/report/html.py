@@ -50,7 +50,7 @@ def _fmt(v) -> str:
 
 def _published(summary: dict) -> str:
     """Published vs measured for the report rows this run's recipe names."""
-    from mllab.experiments.published import lookup, published_text, run_metric
+    from mllab.experiments.published import dataset_note, lookup, published_text, run_metric
 
     if not summary.get("published"):
         return ""
@@ -61,8 +61,9 @@ def _published(summary: dict) -> str:
         rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
             row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value")),
             "-" if ours is None else ours)) + "</tr>")
-    note = ("<p>Published numbers measured on another dataset than this run's are not comparable.</p>"
-            if any(r["dataset"] != summary.get("dataset") for r in lookup(summary["published"])) else "")
+    note = dataset_note(summary.get("dataset"), [r["dataset"] for r in lookup(summary["published"])],
+                        summary.get("stands_in_for"))
+    note = f"<p>{html.escape(note)}</p>" if note else ""
     return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{note}"
 
 

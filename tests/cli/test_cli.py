@@ -15,7 +15,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 def mllab(*args, check=True, **kw):
-    proc = subprocess.run(MLLAB + list(args), capture_output=True, text=True, env=ENV, **kw)
+    proc = subprocess.run(MLLAB + list(args), capture_output=True, text=True, **{"env": ENV, **kw})
     if check and proc.returncode != 0:
         raise AssertionError(f"mllab {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -105,3 +105,12 @@ def test_eval_on_inverted_test_data_changes_accuracy(tmp_path):
     assert f"test accuracy: {_final(run)['test_accuracy']:.4f}" in plain
     inverted = mllab("eval", str(run), "data.test_transforms=[invert]").stdout
     assert inverted != plain
+
+
+def test_absent_dataset_trains_on_the_recipe_stand_in_and_says_so(tmp_path):
+    env = {**ENV, "MLLAB_DATA": str(tmp_path / "empty"), "MLLAB_CACHE": str(tmp_path / "cache")}
+    proc = mllab("train", "demo", "data.name=svhn", "data.stand_in=[digits]", "training.epochs=1",
+                 "published=[s000-mlp]", "--out", str(tmp_path / "runs"), "--quiet", env=env)
+    assert "svhn: files not found" in proc.stderr and "stand-in digits" in proc.stderr
+    assert "dataset: digits, standing in for svhn" in proc.stdout
+    assert "s000-mlp (mlp on svhn): published 0.7825, this small_cnn on digits" in proc.stdout
