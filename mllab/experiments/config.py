@@ -113,6 +113,8 @@ class TrainingConfig(_Section):
     grad_clip: float | None = Field(None, gt=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's choice)")
+    channels_last: bool | None = Field(None, description="image batches and conv weights in channels-last layout "
+                                       "(faster convolutions); unset: on for nets with Conv2d and no ConvTranspose2d")
 
 
 class OutputConfig(_Section):

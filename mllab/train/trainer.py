@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from mllab.train import augment
+from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
 from mllab.train.progress import EpochBar
 from mllab.train.schedules import build_scheduler
@@ -55,6 +56,10 @@ def trim_padding(x: torch.Tensor) -> torch.Tensor:
     return x[:, : int(used.max()) + 1] if len(used) else x[:, :1]
 
 
+def _same(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
 class Callback:
     """Hook into training; set ``trainer.stop = True`` to end after this epoch."""
 
@@ -64,11 +69,19 @@ class Callback:
 
 class Trainer:
     def __init__(self, model, cfg, task, run=None, device="cpu", quiet=False, callbacks=(), tokens=False):
-        """``tokens=True``: inputs are 0-padded token ids; each batch is cut to its longest row (:func:`trim_padding`)."""
+        """``tokens=True``: inputs are 0-padded token ids; each batch is cut to its longest row (:func:`trim_padding`).
+
+        Image batches of a convolutional net go channels-last when ``training.channels_last`` asks for it or,
+        unset, when :func:`~mllab.train.memory_format.wants_channels_last` says the net is faster so.
+        """
         self.model, self.cfg, self.task, self.run = model, cfg, task, run
         self.device, self.quiet, self.callbacks = torch.device(device), quiet, list(callbacks)
-        self.trim = trim_padding if tokens else (lambda x: x)
         self.tcfg = cfg.training
+        self.channels_last = not tokens and wants_channels_last(model, self.tcfg.channels_last)
+        if self.channels_last:
+            model.to(memory_format=torch.channels_last)
+        self.trim = trim_padding if tokens else _same
+        self.layout = as_channels_last if self.channels_last else _same
         self.stop = False
         self.state = {"epoch": 0, "best_value": None, "best_epoch": None, "bad_epochs": 0}
 
@@ -123,6 +136,7 @@ class Trainer:
             xb, yb = self.trim(data.x[idx]), data.y[idx]
             if augment.enabled(self.tcfg.augment):
                 xb = augment.augment_batch(xb, self.tcfg.augment, self.generator)
+            xb = self.layout(xb)
             batch = self.step(xb, yb)
             for k, v in batch.items():
                 sums[k] = sums[k] + v if k in sums else v
@@ -154,7 +168,7 @@ class Trainer:
         self.model.eval()
         sums: dict[str, torch.Tensor] = {}
         for start in range(0, len(data), self.tcfg.eval_batch_size):
-            xb = self.trim(data.x[start:start + self.tcfg.eval_batch_size])
+            xb = self.layout(self.trim(data.x[start:start + self.tcfg.eval_batch_size]))
             yb = data.y[start:start + self.tcfg.eval_batch_size]
             out = self.model(xb)
             for k, v in self.task.sums(out, xb, yb, self.task.loss(out, xb, yb, self.model)).items():
@@ -165,7 +179,8 @@ class Trainer:
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         self.model.eval()
         bs = self.tcfg.eval_batch_size
-        return torch.cat([self.task.predict(self.model(self.trim(x[i:i + bs]))) for i in range(0, len(x), bs)])
+        batches = (self.layout(self.trim(x[i:i + bs])) for i in range(0, len(x), bs))
+        return torch.cat([self.task.predict(self.model(xb)) for xb in batches])
 
     # --- best checkpoint, early stopping, resume ---------------------------------------
     def _improved(self, metric: str, value: float) -> bool:

@@ -1,0 +1,28 @@
+"""Channels-last memory layout for convolutional nets on CPU.
+
+oneDNN's convolutions run faster on NHWC (channels-last) tensors than on
+NCHW ones: one training step at one thread is 1.2-1.9x faster for LeNet-5,
+the BN CNNs, NiN and MobileNetV3, while the transposed convolutions of the
+DC-VAE get slower (``bench/memory_format.py``, results in bench/RESULTS.md).
+``training.channels_last`` chooses; left unset, nets with 2-D convolutions
+and no transposed ones train channels-last. Only the layout changes: the
+values, parameter names and checkpoints are the same.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def wants_channels_last(model: nn.Module, setting: bool | None) -> bool:
+    """``setting`` when given, else whether ``model`` has a Conv2d and no ConvTranspose2d."""
+    if setting is not None:
+        return setting
+    kinds = [type(m) for m in model.modules()]
+    return any(issubclass(k, nn.Conv2d) for k in kinds) and not any(issubclass(k, nn.ConvTranspose2d) for k in kinds)
+
+
+def as_channels_last(x: torch.Tensor) -> torch.Tensor:
+    """An image batch (N, C, H, W) in channels-last layout; other tensors unchanged."""
+    return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
