@@ -16,7 +16,13 @@ from torch import nn
 
 
 def wants_channels_last(model: nn.Module, setting: bool | None) -> bool:
-    """``setting`` when given, else whether ``model`` has a Conv2d and no ConvTranspose2d."""
+    """``setting`` when given, else whether ``model`` has a Conv2d and no ConvTranspose2d.
+
+    >>> wants_channels_last(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU()), None)
+    True
+    >>> wants_channels_last(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ConvTranspose2d(4, 1, 3)), None)
+    False
+    """
     if setting is not None:
         return setting
     kinds = [type(m) for m in model.modules()]
