@@ -1,9 +1,11 @@
 """Channels-last memory layout for convolutional nets on CPU.
 
 oneDNN's convolutions run faster on NHWC (channels-last) tensors than on
-NCHW ones: one training step at one thread is 1.2-1.9x faster for LeNet-5,
-the BN CNNs, NiN and MobileNetV3, while the transposed convolutions of the
-DC-VAE get slower (``bench/memory_format.py``, results in bench/RESULTS.md).
+NCHW ones: one training step at one thread is 1.2-1.6x faster for the BN
+CNNs, NiN, MobileNetV3 and SqueezeNet (LeNet-5's tiny steps gain nothing in
+a real run), while nets with transposed convolutions (DC-VAE, conv
+autoencoder) gain nothing or lose (``bench/memory_format.py``, results in
+bench/RESULTS.md).
 ``training.channels_last`` chooses; left unset, nets with 2-D convolutions
 and no transposed ones train channels-last. Only the layout changes: the
 values, parameter names and checkpoints are the same.
