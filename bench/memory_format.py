@@ -80,7 +80,8 @@ def main() -> None:
         print(f"| `{name}` | {r['nchw']:.3f} | {r['channels_last']:.3f} | {r['speedup']:.2f}x "
               f"| {'channels-last' if r['default'] else 'NCHW'} |", flush=True)
     env = environment()
-    print(f"\nbatch {BATCH} x {SPEC} (SqueezeNet {SPECS['squeezenet1_1']}), {args.threads} thread(s), {args.repeats} repeats x median of {args.steps} steps")
+    print(f"\nbatch {BATCH} x {SPEC} (SqueezeNet {SPECS['squeezenet1_1']}), {args.threads} thread(s), "
+          f"{args.repeats} repeats x median of {args.steps} steps")
     print(f"machine: {env['processor']} ({env['cpu_count']} cpus), python {platform.python_version()}, "
           f"torch {torch.__version__}, numpy {np.__version__}")
 

@@ -45,7 +45,8 @@ def plain_epoch(model, x, y, seed):
 
 def mllab_epoch(model, x, y, seed):
     cfg = resolve_config({"seed": seed, "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.9, "nesterov": True},
-                          "training": {"epochs": 1, "batch_size": BATCH, "channels_last": False}})  # the plain loop's layout
+                          # NCHW, the plain loop's layout: this measures overhead, not the layout
+                          "training": {"epochs": 1, "batch_size": BATCH, "channels_last": False}})
     Trainer(model, cfg, ClassifyTask("cross_entropy", 10), None, quiet=True).fit(Tensors(x, y))
 
 

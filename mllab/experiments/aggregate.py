@@ -44,7 +44,8 @@ def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dic
     for m, t in table.items():
         lines.append(f"| {m} | {t['mean']:.4f} | {t['std']:.4g} | {t['max']:.4f} | {t['n']} |")
     if comparison:
-        lines += ["", f"| published id | published model | dataset | metric | published | this {cfg.model.name} (mean +- std) |",
+        lines += ["", "| published id | published model | dataset | metric | published "
+                      f"| this {cfg.model.name} (mean +- std) |",
                   "|---|---|---|---|---:|---:|"]
         for c in comparison:
             ours = c["measured"]
@@ -61,7 +62,8 @@ def write_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str, 
     table = aggregate(summaries)
     comparison = published_vs_measured(cfg.published, table) if cfg.published else []
     result = {"group": str(group), "experiment": cfg.experiment, "model": cfg.model.name, "dataset": cfg.data.name,
-              "stands_in_for": cfg.data.stands_in_for, "seeds": [s["seed"] for s in summaries], "runs": [s["path"] for s in summaries],
+              "stands_in_for": cfg.data.stands_in_for,
+              "seeds": [s["seed"] for s in summaries], "runs": [s["path"] for s in summaries],
               "table": table, "published_vs_measured": comparison, "summaries": summaries}
     group.mkdir(parents=True, exist_ok=True)
     atomic_write_text(group / "aggregate.json", json.dumps(result, indent=2))

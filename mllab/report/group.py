@@ -14,7 +14,7 @@ from pathlib import Path
 from mllab.data.files import atomic_write_text
 from mllab.experiments.published import dataset_note, published_text
 from mllab.report.compare import compare_curves
-from mllab.report.html import _fmt, _img
+from mllab.report.html import _fmt, _img, paragraph
 
 _CSS = ("body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }"
         "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }"
@@ -43,7 +43,7 @@ def write_group_report(group: Path) -> Path:
                        for c in agg.get("published_vs_measured", [])])
     note = dataset_note(agg["dataset"], [c["dataset"] for c in agg.get("published_vs_measured", [])],
                         agg.get("stands_in_for"))
-    published += f"<p>{html.escape(note)}</p>" if note else ""
+    published += paragraph(note)
     seeds = sorted(p.parent for p in group.glob("seed*/metrics.jsonl"))
     figure = ""
     if seeds:

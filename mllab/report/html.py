@@ -56,15 +56,19 @@ def _published(summary: dict) -> str:
         return ""
     rows = ["<tr><th>published id</th><th>published model</th><th>dataset</th><th>setting</th><th>published</th>"
             f"<th>this run ({_fmt(summary.get('model', '-'))})</th></tr>"]
-    for row in lookup(summary["published"]):
+    published = lookup(summary["published"])
+    for row in published:
         ours = summary.get("final", {}).get(run_metric(row["metric"]))
         rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
             row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value")),
             "-" if ours is None else ours)) + "</tr>")
-    note = dataset_note(summary.get("dataset"), [r["dataset"] for r in lookup(summary["published"])],
-                        summary.get("stands_in_for"))
-    note = f"<p>{html.escape(note)}</p>" if note else ""
-    return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{note}"
+    note = dataset_note(summary.get("dataset"), [r["dataset"] for r in published], summary.get("stands_in_for"))
+    return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{paragraph(note)}"
+
+
+def paragraph(text: str) -> str:
+    """``<p>text</p>``, escaped; nothing for no text."""
+    return f"<p>{html.escape(text)}</p>" if text else ""
 
 
 def write_report(run: RunDir) -> Path:

@@ -24,7 +24,8 @@ def test_override_values_are_yaml():
     ("training.augment.flip=maybe", "training.augment.flip"),
     ("noequals", "expected key=value"),
     ("optimizer.lr=0", "optimizer.lr: Input should be greater than 0"),
-    ("published=[s000-mlp, s999-nope]", "published: Value error, published ids ['s999-nope'] are not in published.yaml"),
+    ("published=[s000-mlp, s999-nope]",
+     "published: Value error, published ids ['s999-nope'] are not in published.yaml"),
 ])
 def test_bad_keys_and_types_name_the_path(override, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
