@@ -29,12 +29,11 @@ def user_errors():
 
 def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | None, quiet: bool,
              jobs: int = 1) -> None:
-    from mllab.experiments.config import resolve_config
-    from mllab.experiments.recipes import load_recipe
+    from mllab.experiments.recipes import config_for
     from mllab.experiments.runner import run_group
 
     with user_errors():
-        cfg = resolve_config(load_recipe(target), overrides + ([f"seeds={seeds}"] if seeds else []))
+        cfg = config_for(target, overrides + ([f"seeds={seeds}"] if seeds else []))
         result = run_group(cfg, root=out, quiet=quiet, jobs=jobs)
     print_group(result)
 
@@ -147,11 +146,21 @@ def do_recipes_list(pattern: str) -> None:
 
 
 def do_recipes_show(name: str) -> None:
-    from mllab.experiments.config import resolve_config
-    from mllab.experiments.recipes import load_recipe
+    from mllab.experiments.recipes import config_for
 
     with user_errors():
-        typer.echo(resolve_config(load_recipe(name)).to_yaml())
+        typer.echo(config_for(name).to_yaml())
+
+
+def do_runs_published(root: Path, experiment: str | None, min_seeds: int, latest: bool) -> None:
+    from mllab.experiments.published_table import collect, markdown
+
+    with user_errors():
+        rows = collect(root, experiment, min_seeds, latest)
+    if not rows:
+        fail(f"no seed group under {root} refers to published numbers"
+             f"{f' in experiment {experiment}' if experiment else ''} with {min_seeds}+ completed seeds")
+    typer.echo(markdown(rows), nl=False)
 
 
 def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:

@@ -165,6 +165,18 @@ def runs_show(run: Path) -> None:
     do_runs_show(run)
 
 
+@runs_app.command("published")
+def runs_published(root: Path = typer.Option(Path("runs"), "--root", help="Runs folder to read."),
+                   experiment: Optional[str] = typer.Option(None, "--experiment", "-e", help="Only this experiment."),
+                   min_seeds: int = typer.Option(1, "--min-seeds", min=1, help="Leave out groups with fewer seeds."),
+                   latest: bool = typer.Option(False, "--latest", help="Only the newest group per experiment and published number.")
+                   ) -> None:
+    """Published vs measured over all seed groups: a markdown table with the commands that rebuild them."""
+    from mllab.cli.commands import do_runs_published
+
+    do_runs_published(root, experiment, min_seeds, latest)
+
+
 @runs_app.command("compare")
 def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folders (a group adds all its seeds)."),
                  metric: list[str] = typer.Option(["train_loss"], "--metric", "-m", help="Per-epoch metric; repeat."),

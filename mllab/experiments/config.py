@@ -126,6 +126,10 @@ class RunConfig(_Section):
     experiment: str = "default"
     description: str = ""
     published: list[str] = Field(default_factory=list, description="ids in reference/published.yaml")
+    recipe: str | None = Field(None, description="the recipe name or config file this run was built from "
+                               "(set by mllab train; with `overrides` it is the command that rebuilds the run)")
+    overrides: list[str] = Field(default_factory=list, description="key=value overrides applied to `recipe`, "
+                                 "in order (set by mllab train)")
     seed: int = 0
     seeds: int = Field(1, ge=1, description="number of seeds: seed, seed+1, ...")
     data: DataConfig = Field(default_factory=DataConfig)

@@ -45,6 +45,22 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def config_for(target: str, overrides: list[str] = ()):
+    """The validated config of a recipe name or YAML file with ``key=value`` overrides applied.
+
+    It records where it came from: ``recipe`` (the name, or the file unless the
+    file already names one, as a run's config.yaml does) and ``overrides``
+    (appended to the file's own, ``seeds=`` left out), so ``mllab train RECIPE
+    --seeds N OVERRIDES`` rebuilds the run.
+    """
+    from mllab.experiments.config import resolve_config
+
+    tree = load_recipe(target)
+    tree.setdefault("recipe", target)
+    tree["overrides"] = list(tree.get("overrides") or []) + [o for o in overrides if not o.startswith("seeds=")]
+    return resolve_config(tree, overrides)
+
+
 def load_recipe(name_or_path: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """A recipe name or a YAML file path -> the config mapping with ``extends`` resolved."""
     path = Path(name_or_path)

@@ -19,7 +19,8 @@ import yaml
 
 from mllab.experiments.rundir import RunDir
 
-IGNORED = ("seed", "output.root")  # differ between any two runs or say nothing about the setting
+# differ between any two runs, say nothing about the setting, or repeat it (overrides show as the keys they set)
+IGNORED = ("seed", "output.root", "recipe", "overrides")
 
 
 def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

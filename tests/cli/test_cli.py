@@ -114,3 +114,17 @@ def test_absent_dataset_trains_on_the_recipe_stand_in_and_says_so(tmp_path):
     assert "svhn: files not found" in proc.stderr and "stand-in digits" in proc.stderr
     assert "dataset: digits, standing in for svhn" in proc.stdout
     assert "s000-mlp (mlp on svhn): published 0.7825, this small_cnn on digits" in proc.stdout
+
+
+def test_runs_published_prints_the_command_that_rebuilds_a_group(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    mllab("train", "demo", "training.epochs=1", "published=[s003-lenet-mnist-l2]", "--seeds", "2",
+          "--out", str(first), "--quiet")
+    table = mllab("runs", "published", "--root", str(first)).stdout
+    assert "| demo | s003-lenet-mnist-l2 | 0.9901 +- 0.0008 (5) |" in table
+    assert "| not comparable | - | 1 of 30 |" in table and "| digits (published: mnist) |" in table
+    command = table.split("`")[1]
+    assert command == "mllab train demo --seeds 2 training.epochs=1 published=[s003-lenet-mnist-l2]"
+    mllab(*command.split()[1:], "--out", str(second), "--quiet")
+    configs = [next(root.glob("demo/*/seed1/config.yaml")).read_text() for root in (first, second)]
+    assert configs[0] == configs[1]

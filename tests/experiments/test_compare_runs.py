@@ -41,3 +41,8 @@ def test_compare_names_a_missing_metric_and_what_was_recorded(two_groups, tmp_pa
     result = CliRunner().invoke(app, ["runs", "compare", *map(str, two_groups), "-m", "val_psnr",
                                       "-o", str(tmp_path / "x.png")])
     assert result.exit_code == 2 and "val_psnr" in result.output and "train_loss" in result.output
+
+
+def test_recorded_overrides_do_not_repeat_the_keys_they_set_in_labels():
+    configs = [{"recipe": "demo", "overrides": [f"training.epochs={e}"], "training": {"epochs": e}} for e in (1, 2)]
+    assert config_differences(configs) == ["training.epochs=1", "training.epochs=2"]

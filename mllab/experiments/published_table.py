@@ -1,0 +1,164 @@
+"""Published vs measured over a whole runs folder: one row per (seed group, published number).
+
+Every seed group (``runs/<experiment>/<group>/aggregate.json``) whose recipe
+names rows of ``published.yaml`` gives one row per row named: the published
+mean +- std over its runs, ours over the group's seeds, their difference and
+Welch's t-test p-value (only where both are on the same dataset), the epochs
+trained against the recipe's, the time per seed and the command that rebuilds
+the group. Everything is read back from the run folders, so the table in
+``bench/RESULTS.md`` can be rebuilt by anyone who has them.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mllab.experiments.published import published_rows, run_metric
+
+
+@dataclass(frozen=True)
+class Row:
+    experiment: str
+    published_id: str
+    metric: str
+    published: float | None
+    published_std: float | None
+    published_n: int | None
+    ours: float
+    ours_std: float
+    ours_max: float
+    seeds: int
+    dataset: str
+    published_dataset: str
+    epochs: str
+    seconds_per_seed: float
+    command: str
+    group: str
+
+    @property
+    def comparable(self) -> bool:
+        return self.dataset == self.published_dataset and self.published is not None
+
+    @property
+    def p_value(self) -> float | None:
+        """Welch's t-test of ours against the published runs (both stds read as sample stds), when defined."""
+        if not self.comparable or not self.published_std or not self.published_n or self.published_n < 2 \
+                or self.seeds < 2:
+            return None
+        from scipy.stats import ttest_ind_from_stats
+
+        ours_sample_std = self.ours_std * (self.seeds / (self.seeds - 1)) ** 0.5  # aggregate keeps ddof=0
+        if ours_sample_std == 0 and self.published_std == 0:
+            return None
+        return float(ttest_ind_from_stats(self.ours, ours_sample_std, self.seeds, self.published,
+                                          self.published_std, self.published_n, equal_var=False).pvalue)
+
+
+def find_groups(root: Path) -> list[Path]:
+    """Seed-group folders under ``root`` (oldest first by folder name, which starts with the time)."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"runs folder {root} does not exist: train a recipe first "
+                                f"(mllab train RECIPE) or pass --root")
+    return sorted((p.parent for p in root.glob("*/*/aggregate.json")), key=lambda g: (g.name, g.parent.name))
+
+
+def group_rows(group: Path) -> list[Row]:
+    """The rows of one seed group (none when it refers to no published number or no seed completed)."""
+    agg = json.loads((group / "aggregate.json").read_text())
+    done = [s for s in agg["summaries"] if s.get("status") == "completed"]
+    if not agg.get("published_vs_measured") or not done:
+        return []
+    cfg = yaml.safe_load((Path(agg["runs"][0]) / "config.yaml").read_text())
+    known = published_rows()
+    rows = []
+    for comp in agg["published_vs_measured"]:
+        ours = agg["table"].get(run_metric(comp["metric"]))
+        if not ours:
+            continue
+        ref = known.get(comp["id"], {})
+        rows.append(Row(
+            experiment=agg["experiment"], published_id=comp["id"], metric=comp["metric"], published=comp["published"],
+            published_std=comp.get("published_std"), published_n=ref.get("runs"),
+            ours=ours["mean"], ours_std=ours["std"], ours_max=ours["max"], seeds=ours["n"],
+            dataset=agg["dataset"], published_dataset=comp["dataset"],
+            epochs=epochs_text(cfg, done), seconds_per_seed=statistics.median(s["wall_seconds"] for s in done),
+            command=rebuild_command(cfg, group, len(agg["runs"])), group=str(group)))
+    return rows
+
+
+def epochs_text(cfg: dict[str, Any], done: list[dict[str, Any]]) -> str:
+    """Epochs trained, with the recipe's own count when an override shortened the run ('5 of 40')."""
+    trained = max(int(s.get("epochs_done") or 0) for s in done)
+    planned = _recipe_epochs(cfg)
+    return f"{trained} of {planned}" if planned and planned != trained else str(trained)
+
+
+def _recipe_epochs(cfg: dict[str, Any]) -> int | None:
+    from mllab.experiments.recipes import config_for
+
+    recipe = cfg.get("recipe")
+    if not recipe:
+        return None
+    try:
+        return config_for(recipe).training.epochs
+    except (KeyError, ValueError, FileNotFoundError):  # the recipe was renamed or its file moved
+        return None
+
+
+def rebuild_command(cfg: dict[str, Any], group: Path, seeds: int) -> str:
+    """``mllab train`` with the recipe and overrides the run recorded (its config.yaml for older runs)."""
+    source = cfg.get("recipe") or str(group / "seed0" / "config.yaml")
+    overrides = " ".join(cfg.get("overrides") or [])
+    return f"mllab train {source} --seeds {seeds}" + (f" {overrides}" if overrides else "")
+
+
+def collect(root: Path, experiment: str | None = None, min_seeds: int = 1, latest: bool = False) -> list[Row]:
+    """All rows under ``root``, in published.yaml's order; ``latest`` keeps the newest group per experiment and
+    published id (a "best" recipe and the faithful one it beats both keep their row)."""
+    groups = [g for g in find_groups(root) if experiment is None or g.parent.name == experiment]
+    rows = [r for g in groups for r in group_rows(g) if r.seeds >= min_seeds]
+    if latest:
+        newest = {(r.experiment, r.published_id): r for r in rows}  # groups are oldest first, so the last one wins
+        rows = list(newest.values())
+    order = {pid: k for k, pid in enumerate(published_rows())}
+    return sorted(rows, key=lambda r: order.get(r.published_id, len(order)))
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = ["| experiment | published id | published (mean +- std, runs) | ours (mean +- std, seeds; max) | ours - published "
+             "| Welch p | epochs | s per seed | dataset | command |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for r in rows:
+        lines.append(" | ".join([
+            f"| {r.experiment}", r.published_id, _published_cell(r), _ours_cell(r),
+            _num(r.ours - r.published, r.metric, signed=True) if r.comparable else "not comparable",
+            "-" if r.p_value is None else f"{r.p_value:.2g}",
+            r.epochs, f"{r.seconds_per_seed:.0f}",
+            r.dataset if r.dataset == r.published_dataset else f"{r.dataset} (published: {r.published_dataset})",
+            f"`{r.command}` |"]))
+    return "\n".join(lines) + "\n"
+
+
+def _ours_cell(r: Row) -> str:
+    if r.seeds == 1:
+        return f"{_num(r.ours, r.metric)} (1 seed)"
+    return f"{_num(r.ours, r.metric)} +- {_num(r.ours_std, r.metric)} ({r.seeds}; {_num(r.ours_max, r.metric)})"
+
+
+def _published_cell(r: Row) -> str:
+    if r.published is None:
+        return "qualitative"
+    std = f" +- {_num(r.published_std, r.metric)}" if r.published_std is not None else ""
+    runs = f" ({r.published_n})" if r.published_n else ""
+    return f"{_num(r.published, r.metric)}{std}{runs}"
+
+
+def _num(value: float, metric: str, signed: bool = False) -> str:
+    digits = 2 if "psnr" in metric else 4
+    return f"{value:{'+' if signed else ''}.{digits}f}"
