@@ -169,7 +169,8 @@ def runs_show(run: Path) -> None:
 def runs_published(root: Path = typer.Option(Path("runs"), "--root", help="Runs folder to read."),
                    experiment: Optional[str] = typer.Option(None, "--experiment", "-e", help="Only this experiment."),
                    min_seeds: int = typer.Option(1, "--min-seeds", min=1, help="Leave out groups with fewer seeds."),
-                   latest: bool = typer.Option(False, "--latest", help="Only the newest group per experiment and published number.")
+                   latest: bool = typer.Option(False, "--latest",
+                                               help="Only the newest group per experiment and published number.")
                    ) -> None:
     """Published vs measured over all seed groups: a markdown table with the commands that rebuild them."""
     from mllab.cli.commands import do_runs_published

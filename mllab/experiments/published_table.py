@@ -131,8 +131,8 @@ def collect(root: Path, experiment: str | None = None, min_seeds: int = 1, lates
 
 
 def markdown(rows: list[Row]) -> str:
-    lines = ["| experiment | published id | published (mean +- std, runs) | ours (mean +- std, seeds; max) | ours - published "
-             "| Welch p | epochs | s per seed | dataset | command |",
+    lines = ["| experiment | published id | published (mean +- std, runs) | ours (mean +- std, seeds; max) "
+             "| ours - published | Welch p | epochs | s per seed | dataset | command |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
         lines.append(" | ".join([
