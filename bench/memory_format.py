@@ -13,47 +13,19 @@ from __future__ import annotations
 
 import argparse
 import copy
-import platform
 import statistics
-import time
 
-import numpy as np
 import torch
-import torch.nn.functional as F
+from _step import MODELS_TIMED, batch, machine_line, step_seconds
 
-from mllab.experiments.rundir import environment
 from mllab.models.registry import MODELS
 from mllab.train.memory_format import as_channels_last, wants_channels_last
-
-MODELS_TIMED = ("lenet5", "cnn_bn", "vgg_bn", "nin", "mobilenetv3_small", "squeezenet1_1", "conv_autoencoder",
-                "dc_vae")
-SPEC, BATCH = (1, 28, 28), 128
-SPECS = {"squeezenet1_1": (3, 64, 64)}  # RGB only, and 28x28 is below its downsampling
-
-
-def loss_of(out, x, y):
-    out = out if torch.is_tensor(out) else out[0]  # a VAE returns (reconstruction, mu, logvar)
-    return F.cross_entropy(out, y) if out.dim() == 2 else F.mse_loss(out, x)
-
-
-def step_seconds(model, x, y, steps: int) -> float:
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    times = []
-    for k in range(steps + 1):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss_of(model(x), x, y).backward()
-        opt.step()
-        if k:  # the first step allocates
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def compare(name: str, repeats: int, steps: int) -> dict[str, float]:
     torch.manual_seed(0)
-    spec = SPECS.get(name, SPEC)
-    base = MODELS.get(name)(spec, 10)
-    x, y = torch.rand(BATCH, *spec), torch.randint(0, 10, (BATCH,))
+    x, y = batch(name)
+    base = MODELS.get(name)(tuple(x.shape[1:]), 10)
     times = {"nchw": [], "channels_last": []}
     for _ in range(repeats):
         for layout in times:
@@ -79,11 +51,7 @@ def main() -> None:
         r = compare(name, args.repeats, args.steps)
         print(f"| `{name}` | {r['nchw']:.3f} | {r['channels_last']:.3f} | {r['speedup']:.2f}x "
               f"| {'channels-last' if r['default'] else 'NCHW'} |", flush=True)
-    env = environment()
-    print(f"\nbatch {BATCH} x {SPEC} (SqueezeNet {SPECS['squeezenet1_1']}), {args.threads} thread(s), "
-          f"{args.repeats} repeats x median of {args.steps} steps")
-    print(f"machine: {env['processor']} ({env['cpu_count']} cpus), python {platform.python_version()}, "
-          f"torch {torch.__version__}, numpy {np.__version__}")
+    print("\n" + machine_line(args.threads, args.repeats, args.steps))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import torch
 from mllab.train import augment
 from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
+from mllab.train.precision import autocast, to_float32
 from mllab.train.progress import EpochBar
 from mllab.train.schedules import build_scheduler
 
@@ -73,6 +74,8 @@ class Trainer:
 
         Image batches of a convolutional net go channels-last when ``training.channels_last`` asks for it or,
         unset, when :func:`~mllab.train.memory_format.wants_channels_last` says the net is faster so.
+        ``training.precision: bf16`` runs the training forward pass under bfloat16 autocast
+        (:mod:`mllab.train.precision`); evaluation and prediction stay float32.
         """
         self.model, self.cfg, self.task, self.run = model, cfg, task, run
         self.device, self.quiet, self.callbacks = torch.device(device), quiet, list(callbacks)
@@ -150,8 +153,9 @@ class Trainer:
         return self.task.metrics({k: float(v) for k, v in sums.items()}, seen)
 
     def step(self, xb: torch.Tensor, yb: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Forward, loss (+ penalties), backward, optimizer and scheduler step."""
-        out = self.model(xb)
+        """Forward (in ``training.precision``), loss (+ penalties), backward, optimizer and scheduler step."""
+        with autocast(self.device, self.tcfg.precision):
+            out = to_float32(self.model(xb))
         loss = self.task.loss(out, xb, yb, self.model)
         total = loss + penalty_term(self.penalized, self.cfg.penalty) if self.penalized else loss
         self.optimizer.zero_grad(set_to_none=True)

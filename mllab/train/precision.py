@@ -1,0 +1,42 @@
+"""Mixed precision for the training step: the forward pass under bfloat16 autocast.
+
+With ``training.precision: bf16`` the matrix products and convolutions of the
+forward pass (and so of the backward pass) run in bfloat16, while weights,
+gradients, optimizer state, the loss and every evaluation stay float32. On CPUs
+with AMX tiles (Intel Sapphire Rapids and later) oneDNN runs those in hardware:
+NiN and LeNet-5 train ~3x faster per step at one thread, while depthwise
+convolutions (MobileNetV3) get slower and CPUs without bf16 units gain nothing
+(``bench/precision.py``, results in bench/RESULTS.md). Off by default: the
+faithful recipes train in float32, as the reports did.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+import torch
+
+PRECISIONS = ("fp32", "bf16")
+
+
+def autocast(device: torch.device, precision: str):
+    """The context the forward pass runs in: bf16 autocast, or nothing for fp32.
+
+    >>> with autocast(torch.device("cpu"), "bf16"):
+    ...     (torch.ones(2, 2) @ torch.ones(2, 2)).dtype
+    torch.bfloat16
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"training.precision: expected one of {PRECISIONS}, found {precision!r}")
+    return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else nullcontext()
+
+
+def to_float32(out: Any) -> Any:
+    """A model output (a tensor, or a tuple of them such as a VAE's named tuple) with floating tensors in float32."""
+    if torch.is_tensor(out):
+        return out.float() if out.is_floating_point() else out
+    if isinstance(out, (tuple, list)):
+        items = [to_float32(o) for o in out]
+        return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
+    return out
