@@ -74,7 +74,7 @@ def group_rows(group: Path) -> list[Row]:
     done = [s for s in agg["summaries"] if s.get("status") == "completed"]
     if not agg.get("published_vs_measured") or not done:
         return []
-    cfg = yaml.safe_load((Path(agg["runs"][0]) / "config.yaml").read_text())
+    cfg = yaml.safe_load((group / Path(agg["runs"][0]).name / "config.yaml").read_text())  # the folder may have moved
     known = published_rows()
     rows = []
     for comp in agg["published_vs_measured"]:
@@ -93,8 +93,10 @@ def group_rows(group: Path) -> list[Row]:
 
 
 def epochs_text(cfg: dict[str, Any], done: list[dict[str, Any]]) -> str:
-    """Epochs trained, with the recipe's own count when an override shortened the run ('5 of 40')."""
+    """Epochs trained, with the recipe's own count when fewer ran ('5 of 40'); '-' for models fitted without epochs."""
     trained = max(int(s.get("epochs_done") or 0) for s in done)
+    if not trained:
+        return "-"
     planned = _recipe_epochs(cfg)
     return f"{trained} of {planned}" if planned and planned != trained else str(trained)
 

@@ -19,7 +19,8 @@ def make_group(root, name, cfg, accuracies, epochs_done=None):
         run.mkdir(parents=True)
         (run / "config.yaml").write_text(cfg.to_yaml())
         summaries.append({"status": "completed", "seed": seed, "path": str(run), "final": {"test_accuracy": acc},
-                          "wall_seconds": 100.0 + seed, "epochs_done": epochs_done or cfg.training.epochs})
+                          "wall_seconds": 100.0 + seed,
+                          "epochs_done": cfg.training.epochs if epochs_done is None else epochs_done})
     write_group(group, cfg, summaries)
     return group
 
@@ -103,3 +104,11 @@ def test_a_qualitative_published_result_has_no_difference():
 def test_missing_runs_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist: train a recipe first"):
         collect(tmp_path / "nothing")
+
+
+def test_a_moved_runs_folder_still_reads_and_fits_without_epochs_show_a_dash(tmp_path):
+    cfg = config_for("s003_lenet_mnist_l2")
+    make_group(tmp_path / "old", "20260101-000000-lenet5-dddd", cfg, [0.99], epochs_done=0)
+    (tmp_path / "old").rename(tmp_path / "new")
+    (row,) = collect(tmp_path / "new")
+    assert row.epochs == "-" and row.ours == pytest.approx(0.99)
