@@ -40,7 +40,8 @@ def train(
     args: Optional[List[str]] = typer.Argument(None, help="CONFIG_OR_RECIPE then key=value overrides."),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Run N seeds (seed, seed+1, ...) and write a table."),
     out: Optional[Path] = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run from its last checkpoint."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run from its last checkpoint; "
+                                          "a seed group folder: its unfinished seeds, then its table."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Seeds trained in parallel processes."),
     quiet: bool = QUIET,
 ) -> None:
@@ -50,8 +51,8 @@ def train(
     args = list(args or [])
     if resume is not None:
         if args:
-            fail("--resume takes the run folder only; the run's own config.yaml is used")
-        return do_resume(resume, out, quiet)
+            fail("--resume takes the run (or group) folder only; its own config is used")
+        return do_resume(resume, out, quiet, jobs)
     if not args or "=" in args[0]:
         fail("name a recipe (mllab recipes list) or a YAML config file first, then key=value overrides")
     do_train(args[0], args[1:], seeds, out, quiet, jobs)

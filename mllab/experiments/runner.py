@@ -16,14 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
+from mllab.data.files import atomic_write_text
 from mllab.experiments import index
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.build import build_model, prepare_data
+from mllab.experiments.executor import run_trials
 from mllab.experiments.published import published_values
 from mllab.experiments.rundir import RunDir
 
 log = logging.getLogger(__name__)
+GROUP_CONFIG = "group.yaml"  # a seed group's config (all its seeds), written before the first seed starts
 
 
 def now() -> str:
@@ -40,15 +44,63 @@ def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: in
 
     A dataset that is absent is replaced by the config's first present ``data.stand_in`` (recorded in the run).
     """
-    from mllab.experiments.executor import run_trials
     from mllab.experiments.stand_in import apply_stand_in
 
     cfg = apply_stand_in(cfg)
     root = Path(root or cfg.output.root)
     group = new_group_dir(root, cfg)
-    trials = [(cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1}), RunDir(group / f"seed{cfg.seed + k}"),
-               root, quiet or jobs > 1) for k in range(cfg.seeds)]
-    result = write_group(group, cfg, run_trials(run_trial, trials, jobs))
+    group.mkdir(parents=True)
+    atomic_write_text(group / GROUP_CONFIG, cfg.to_yaml())  # what --resume GROUP needs if the group is killed
+    trials = [(seed_config(cfg, k), RunDir(group / f"seed{cfg.seed + k}"), root, quiet or jobs > 1)
+              for k in range(cfg.seeds)]
+    return _finish_group(group, cfg, run_trials(run_trial, trials, jobs))
+
+
+def seed_config(cfg, k: int):
+    """The config of the group's ``k``-th seed."""
+    return cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1})
+
+
+def resume_group(group: Path, root: Path | None = None, quiet: bool = False, jobs: int = 1) -> dict[str, Any]:
+    """Finish a killed seed group: keep its completed seeds, continue the others from their last checkpoint
+    (or start them), then write the table and report as ``run_group`` would have.
+
+    The group's config is ``group.yaml``; groups written before it existed resume the seeds they have.
+    """
+    cfg = group_config(group)
+    root = Path(root or group.parent.parent)
+    summaries: dict[int, dict[str, Any]] = {}
+    trials = []
+    for k in range(cfg.seeds):
+        run = RunDir(group / f"seed{cfg.seed + k}")
+        previous = run.read_summary() if (run.path / "summary.json").is_file() else {}
+        if previous.get("status") == "completed":
+            summaries[k] = previous
+        else:
+            trials.append((seed_config(cfg, k), run, root, quiet or jobs > 1, run.has_checkpoint("last")))
+    pending = [k for k in range(cfg.seeds) if k not in summaries]
+    summaries.update(zip(pending, run_trials(run_trial, trials, jobs)))
+    return _finish_group(group, cfg, [summaries[k] for k in range(cfg.seeds)])
+
+
+def group_config(group: Path):
+    """A group's config: ``group.yaml``, else (older groups) its lowest seed's config over the seeds present."""
+    from mllab.experiments.config import resolve_config
+
+    if (group / GROUP_CONFIG).is_file():
+        return resolve_config(yaml.safe_load((group / GROUP_CONFIG).read_text()))
+    seeds = sorted(int(p.parent.name[4:]) for p in group.glob("seed*/config.yaml") if p.parent.name[4:].isdigit())
+    if not seeds:
+        raise FileNotFoundError(f"{group}: neither {GROUP_CONFIG} nor seed*/config.yaml here: "
+                                f"give a run folder or a group folder (runs/<experiment>/<group>)")
+    if seeds != list(range(seeds[0], seeds[0] + len(seeds))):
+        raise ValueError(f"{group}: seed folders {seeds} are not consecutive; resume each with --resume SEED_FOLDER")
+    first = RunDir(group / f"seed{seeds[0]}").read_config()
+    return first.model_copy(update={"seeds": len(seeds)})
+
+
+def _finish_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    result = write_group(group, cfg, summaries)
     if cfg.output.figures and cfg.seeds > 1:
         from mllab.report.group import write_group_report
 
@@ -56,10 +108,10 @@ def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: in
     return result
 
 
-def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False) -> dict[str, Any]:
+def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False) -> dict[str, Any]:
     """``run_one`` that records a failing seed (status, error) instead of ending its group."""
     try:
-        return run_one(cfg, run, root, quiet=quiet)
+        return run_one(cfg, run, root, quiet=quiet, resume=resume)
     except Exception:  # the run directory and index already hold the status and the error
         log.exception("run %s failed", run.path)
         return run.read_summary()

@@ -128,3 +128,13 @@ def test_runs_published_prints_the_command_that_rebuilds_a_group(tmp_path):
     mllab(*command.split()[1:], "--out", str(second), "--quiet")
     configs = [next(root.glob("demo/*/seed1/config.yaml")).read_text() for root in (first, second)]
     assert configs[0] == configs[1]
+
+
+def test_resume_of_a_group_folder_keeps_finished_seeds_and_writes_the_table(tmp_path):
+    mllab("train", "demo", "training.epochs=1", "--seeds", "2", "--out", str(tmp_path), "--quiet")
+    group = next((tmp_path / "demo").iterdir())
+    (group / "aggregate.json").unlink()  # as if killed after its last seed, before the table
+    before = [(group / f"seed{k}" / "summary.json").read_text() for k in range(2)]
+    out = mllab("train", "--resume", str(group), "--quiet").stdout
+    assert "2 seeds" in out and (group / "aggregate.json").is_file()
+    assert [(group / f"seed{k}" / "summary.json").read_text() for k in range(2)] == before

@@ -1,6 +1,8 @@
 """The runner end to end in-process, on the embedded digits (no files needed)."""
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -85,3 +87,51 @@ def test_a_subset_fitted_svm_is_scored_on_the_rows_it_fitted(tmp_path, monkeypat
     result = run(tmp_path, model={"name": "svm", "params": {"kernel": "linear", "train_subset": 300}})
     assert result["summaries"][0]["status"] == "completed"
     assert scored == [300]
+
+
+GROUP = {"experiment": "g", "seeds": 3, "model": {"name": "mlp", "params": {"widths": [32]}},
+         "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9}, "training": {"epochs": 3, "batch_size": 64},
+         "output": {"figures": False}}
+
+
+def finals(result):
+    return [s["final"] for s in result["summaries"]]
+
+
+def test_a_killed_group_resumes_its_unfinished_seeds_and_ends_as_an_uninterrupted_one(tmp_path):
+    from mllab.experiments.rundir import RunDir
+    from mllab.experiments.runner import resume_group, run_one, seed_config
+
+    full = run_group(resolve_config(GROUP), root=tmp_path / "full", quiet=True)
+    killed = run_group(resolve_config(GROUP), root=tmp_path / "killed", quiet=True)
+    group = Path(killed["group"])
+    # as a kill during seed 1's third epoch leaves it: seed 0 done, seed 1 at its epoch-2 checkpoint, no seed 2
+    (group / "aggregate.json").unlink()
+    shutil.rmtree(group / "seed2")
+    shutil.rmtree(group / "seed1")
+    cfg1 = seed_config(resolve_config(GROUP, ["training.epochs=2"]), 1)
+    seed1 = RunDir(group / "seed1")
+    run_one(cfg1, seed1, tmp_path / "killed", quiet=True)
+    seed1.write_summary({**seed1.read_summary(), "status": "running"})  # a killed run's summary says running
+    seed0_metrics = (group / "seed0" / "metrics.jsonl").stat().st_mtime_ns
+
+    resumed = resume_group(group, quiet=True)
+    assert finals(resumed) == finals(full) and resumed["seeds"] == [0, 1, 2]
+    assert (group / "seed0" / "metrics.jsonl").stat().st_mtime_ns == seed0_metrics  # a completed seed is kept
+    assert [json.loads(line)["epoch"] for line in (group / "seed1" / "metrics.jsonl").read_text().splitlines()] \
+        == [1, 2, 3]
+    assert json.loads((group / "aggregate.json").read_text())["table"]["test_accuracy"]["n"] == 3
+
+
+def test_a_group_without_group_yaml_resumes_the_seeds_it_has(tmp_path):
+    from mllab.experiments.runner import GROUP_CONFIG, group_config
+
+    group = Path(run_group(resolve_config(GROUP, ["seeds=2"]), root=tmp_path, quiet=True)["group"])
+    (group / GROUP_CONFIG).unlink()  # written since 2026-11-23; older groups have only their seeds' configs
+    assert (group_config(group).seed, group_config(group).seeds) == (0, 2)
+    (group / "seed3").mkdir()
+    (group / "seed3" / "config.yaml").write_text((group / "seed1" / "config.yaml").read_text())
+    with pytest.raises(ValueError, match=r"seed folders \[0, 1, 3\] are not consecutive"):
+        group_config(group)
+    with pytest.raises(FileNotFoundError, match="neither group.yaml nor seed"):
+        group_config(tmp_path)
