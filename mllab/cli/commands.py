@@ -51,7 +51,7 @@ def print_group(result: dict) -> None:
     for row in result["published_vs_measured"]:
         ours = row["measured"]
         typer.echo(f"  {row['id']} ({row['model']} on {row['dataset']}): published "
-                   f"{published_text(row['published'])}, this {result['model']} on {result['dataset']} "
+                   f"{published_text(row['published'], row.get('published_std'))}, this {result['model']} on {result['dataset']} "
                    f"{'-' if not ours else format(ours['mean'], '.4f')}")
     if len(result["runs"]) > 1:
         typer.echo(f"table: {Path(result['group']) / 'table.md'}")

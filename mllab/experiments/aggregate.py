@@ -51,7 +51,7 @@ def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dic
             ours = c["measured"]
             measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
             lines.append(f"| {c['id']} | {c['model']} | {c['dataset']} | {c['metric']} "
-                         f"| {published_text(c['published'])} | {measured} |")
+                         f"| {published_text(c['published'], c.get('published_std'))} | {measured} |")
         note = dataset_note(cfg.data.name, [c["dataset"] for c in comparison], cfg.data.stands_in_for)
         if note:
             lines.append(f"\n{note}")

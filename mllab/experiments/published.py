@@ -34,9 +34,19 @@ def run_metric(metric: str) -> str:
     return "test_psnr" if metric == "psnr_db" else metric
 
 
-def published_text(value) -> str:
-    """A published value as shown to users: the number, or a word for the reports' qualitative results."""
-    return "qualitative (no number)" if value is None else str(value)
+def published_text(value, std: float | None = None) -> str:
+    """A published value as shown to users: the number (+- its std over the report's runs, when it gave one),
+    or a word for the reports' qualitative results.
+
+    >>> published_text(0.9901, 0.0008376), published_text(0.7825), published_text(None)
+    ('0.9901 +- 0.0008', '0.7825', 'qualitative (no number)')
+    """
+    if value is None:
+        return "qualitative (no number)"
+    if std is None:
+        return str(value)
+    decimals = max(2, len(str(value).partition(".")[2]))  # as many as the value shows
+    return f"{value} +- {std:.{decimals}f}"
 
 
 def dataset_note(dataset: str, published_datasets: list[str], stands_in_for: str | None = None) -> str:

@@ -38,7 +38,7 @@ def write_group_report(group: Path) -> Path:
                   [[m, t["mean"], t["std"], t["max"], t["n"]] for m, t in agg["table"].items()])
     published = _rows(["published id", "published model", "dataset", "metric", "published",
                        f"this {agg['model']}: mean", "std"],
-                      [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"]),
+                      [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"], c.get("published_std")),
                         *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
                        for c in agg.get("published_vs_measured", [])])
     note = dataset_note(agg["dataset"], [c["dataset"] for c in agg.get("published_vs_measured", [])],

@@ -60,7 +60,7 @@ def _published(summary: dict) -> str:
     for row in published:
         ours = summary.get("final", {}).get(run_metric(row["metric"]))
         rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
-            row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value")),
+            row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value"), row.get("std")),
             "-" if ours is None else ours)) + "</tr>")
     note = dataset_note(summary.get("dataset"), [r["dataset"] for r in published], summary.get("stands_in_for"))
     return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{paragraph(note)}"
