@@ -5,7 +5,10 @@ when their dataset is absent; CIFAR-10 recipes run here on the stand-in below. A
 absent anyway is skipped with that reason; full versions are recorded in bench/RESULTS.md.
 """
 
+import hashlib
+
 import pytest
+import torch
 
 from mllab.data import MissingDataError
 from mllab.data.verify import is_present
@@ -13,12 +16,27 @@ from mllab.experiments.config import resolve_config
 from mllab.experiments.recipes import RECIPES, load_recipe
 from mllab.experiments.runner import run_group
 from mllab.experiments.stand_in import apply_stand_in
+from mllab.models.registry import MODELS
 
 SMOKE = ["training.epochs=1", "seeds=1", "data.train_subset=256", "data.test_subset=200", "output.figures=false"]
 # Per-model settings that only shorten a smoke run (the recipes' real values are used by real runs).
 SHORTER = {"lasso": ["model.params.max_iter=50"]}
 # Where a recipe's dataset is absent and the recipe names no stand-in: one for the smoke test only.
 STAND_IN = {"cifar10": "fashion_mnist"}
+
+
+def with_test_weights(cfg, tmp_path):
+    """A recipe that fine-tunes ImageNet weights gets a random file in torchvision's format (the real one cannot
+    be downloaded here); other recipes are returned as they are."""
+    params = cfg.model.params
+    if cfg.model.name != "squeezenet1_1" or not params.get("freeze_backbone") or params.get("weights"):
+        return cfg
+    torch.manual_seed(0)
+    path = tmp_path / "squeezenet1_1-random.pth"
+    torch.save(MODELS.get("squeezenet1_1")((3, 224, 224), 1000).state_dict(), path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return resolve_config(cfg.model_dump(mode="json"),
+                          [f"model.params.weights={path}", f"model.params.weights_sha256={sha}"])
 
 
 @pytest.mark.parametrize("recipe", RECIPES.names())
@@ -35,6 +53,7 @@ def test_recipe_smoke(recipe, tmp_path):
         pytest.skip(f"{cfg.data.name} files are not on this machine")
     if cfg.data.first_per_class:
         cfg = resolve_config(cfg.model_dump(mode="json"), ["data.train_subset=null"])
+    cfg = with_test_weights(cfg, tmp_path)
     try:
         result = run_group(cfg, root=tmp_path, quiet=True)
     except MissingDataError as err:  # pragma: no cover - a dataset found by name but incomplete

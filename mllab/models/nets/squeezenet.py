@@ -143,5 +143,9 @@ def squeezenet1_1(input_shape, num_classes, weights: str | None = None, weights_
     elif weights_sha256 is not None:
         raise ValueError("squeezenet1_1: weights_sha256 given without weights=PATH")
     if freeze_backbone:
+        if weights is None:
+            raise ValueError("squeezenet1_1: freeze_backbone=True without weights=PATH would train a classifier on "
+                             "random features; give torchvision's ImageNet file (squeezenet1_1-b8a52dc0.pth) as "
+                             "weights=PATH with weights_sha256=HASH, or set freeze_backbone=false")
         model.features.requires_grad_(False)
     return model

@@ -83,3 +83,8 @@ def test_imagenet_norm_standardizes_inside_without_new_state():
     x = torch.rand(2, 3, 32, 32)
     mean, std = torch.tensor([0.485, 0.456, 0.406]), torch.tensor([0.229, 0.224, 0.225])
     torch.testing.assert_close(normed(x), plain((x - mean[:, None, None]) / std[:, None, None]))
+
+
+def test_freezing_a_backbone_without_weights_is_refused():
+    with pytest.raises(ValueError, match="freeze_backbone=True without weights=PATH"):
+        squeezenet1_1((3, 64, 64), 17, freeze_backbone=True)
