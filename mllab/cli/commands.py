@@ -65,9 +65,9 @@ def print_group(result: dict) -> None:
 
 def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1) -> None:
     from mllab.experiments.rundir import RunDir
-    from mllab.experiments.runner import GROUP_CONFIG, resume_group, run_one
+    from mllab.experiments.runner import is_group, resume_group, run_one
 
-    if (run_path / GROUP_CONFIG).is_file() or any(run_path.glob("seed*/config.yaml")):
+    if is_group(run_path):
         with user_errors():
             result = resume_group(run_path, out, quiet=quiet, jobs=jobs)
         return print_group(result)

@@ -117,7 +117,7 @@ class TrainingConfig(_Section):
                                        "(faster convolutions); unset: on for nets with Conv2d and no ConvTranspose2d")
     precision: Literal["fp32", "bf16"] = Field("fp32", description="bf16: the training forward pass under bfloat16 "
                                                "autocast (weights, gradients, loss and evaluation stay float32); "
-                                               "~3x faster steps for NiN/LeNet-5 on CPUs with AMX, slower for "
+                                               "2.4-3.3x faster NiN/LeNet-5/LSTM steps on CPUs with AMX, slower for "
                                                "depthwise convs (bench/precision.py)")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from mllab.experiments.published import published_rows, run_metric
+from mllab.experiments.published import published_rows, published_text, run_metric
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,6 @@ class Row:
         from scipy.stats import ttest_ind_from_stats
 
         ours_sample_std = self.ours_std * (self.seeds / (self.seeds - 1)) ** 0.5  # aggregate keeps ddof=0
-        if ours_sample_std == 0 and self.published_std == 0:
-            return None
         return float(ttest_ind_from_stats(self.ours, ours_sample_std, self.seeds, self.published,
                                           self.published_std, self.published_n, equal_var=False).pvalue)
 
@@ -74,7 +72,9 @@ def group_rows(group: Path) -> list[Row]:
     done = [s for s in agg["summaries"] if s.get("status") == "completed"]
     if not agg.get("published_vs_measured") or not done:
         return []
-    cfg = yaml.safe_load((group / Path(agg["runs"][0]).name / "config.yaml").read_text())  # the folder may have moved
+    config = group / Path(agg["runs"][0]).name / "config.yaml"  # under the group: the folder may have moved
+    cfg = yaml.safe_load(config.read_text())
+    epochs, command = epochs_text(cfg, done), rebuild_command(cfg, config, len(agg["runs"]))
     known = published_rows()
     rows = []
     for comp in agg["published_vs_measured"]:
@@ -87,8 +87,8 @@ def group_rows(group: Path) -> list[Row]:
             published_std=comp.get("published_std"), published_n=ref.get("runs"),
             ours=ours["mean"], ours_std=ours["std"], ours_max=ours["max"], seeds=ours["n"],
             dataset=agg["dataset"], published_dataset=comp["dataset"],
-            epochs=epochs_text(cfg, done), seconds_per_seed=statistics.median(s["wall_seconds"] for s in done),
-            command=rebuild_command(cfg, group, len(agg["runs"])), group=str(group)))
+            epochs=epochs, seconds_per_seed=statistics.median(s["wall_seconds"] for s in done),
+            command=command, group=str(group)))
     return rows
 
 
@@ -113,9 +113,9 @@ def _recipe_epochs(cfg: dict[str, Any]) -> int | None:
         return None
 
 
-def rebuild_command(cfg: dict[str, Any], group: Path, seeds: int) -> str:
-    """``mllab train`` with the recipe and overrides the run recorded (its config.yaml for older runs)."""
-    source = cfg.get("recipe") or str(group / "seed0" / "config.yaml")
+def rebuild_command(cfg: dict[str, Any], config: Path, seeds: int) -> str:
+    """``mllab train`` with the recipe and overrides the run recorded (its ``config`` file for older runs)."""
+    source = cfg.get("recipe") or str(config)
     overrides = " ".join(cfg.get("overrides") or [])
     return f"mllab train {source} --seeds {seeds}" + (f" {overrides}" if overrides else "")
 
@@ -156,9 +156,7 @@ def _ours_cell(r: Row) -> str:
 def _published_cell(r: Row) -> str:
     if r.published is None:
         return "qualitative"
-    std = f" +- {_num(r.published_std, r.metric)}" if r.published_std is not None else ""
-    runs = f" ({r.published_n})" if r.published_n else ""
-    return f"{_num(r.published, r.metric)}{std}{runs}"
+    return published_text(r.published, r.published_std) + (f" ({r.published_n})" if r.published_n else "")
 
 
 def _num(value: float, metric: str, signed: bool = False) -> str:

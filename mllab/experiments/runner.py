@@ -73,7 +73,7 @@ def resume_group(group: Path, root: Path | None = None, quiet: bool = False, job
     trials = []
     for k in range(cfg.seeds):
         run = RunDir(group / f"seed{cfg.seed + k}")
-        previous = run.read_summary() if (run.path / "summary.json").is_file() else {}
+        previous = run.read_summary()  # {} for a seed that never started
         if previous.get("status") == "completed":
             summaries[k] = previous
         else:
@@ -81,6 +81,11 @@ def resume_group(group: Path, root: Path | None = None, quiet: bool = False, job
     pending = [k for k in range(cfg.seeds) if k not in summaries]
     summaries.update(zip(pending, run_trials(run_trial, trials, jobs)))
     return _finish_group(group, cfg, [summaries[k] for k in range(cfg.seeds)])
+
+
+def is_group(path: Path) -> bool:
+    """Whether ``path`` is a seed-group folder (``group.yaml``, or seed folders for groups written before it)."""
+    return (path / GROUP_CONFIG).is_file() or any(path.glob("seed*/config.yaml"))
 
 
 def group_config(group: Path):

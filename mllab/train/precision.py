@@ -4,9 +4,10 @@ With ``training.precision: bf16`` the matrix products and convolutions of the
 forward pass (and so of the backward pass) run in bfloat16, while weights,
 gradients, optimizer state, the loss and every evaluation stay float32. On CPUs
 with AMX tiles (Intel Sapphire Rapids and later) oneDNN runs those in hardware:
-NiN and LeNet-5 train ~3x faster per step at one thread, while depthwise
-convolutions (MobileNetV3) get slower and CPUs without bf16 units gain nothing
-(``bench/precision.py``, results in bench/RESULTS.md). Off by default: the
+NiN and LeNet-5 train 2.4-2.7x faster per step at one thread (the 3-layer LSTM
+3.3x), while depthwise convolutions (MobileNetV3) get slower; CPUs without bf16
+units are not expected to gain (not measured). See ``bench/precision.py`` and
+bench/RESULTS.md. Off by default: the
 faithful recipes train in float32, as the reports did.
 """
 
