@@ -118,7 +118,8 @@ class TrainingConfig(_Section):
     precision: Literal["fp32", "bf16"] = Field("fp32", description="bf16: the training forward pass under bfloat16 "
                                                "autocast (weights, gradients, loss and evaluation stay float32); "
                                                "2.4-3.3x faster NiN/LeNet-5/LSTM steps on CPUs with AMX, slower for "
-                                               "depthwise convs (bench/precision.py)")
+                                               "depthwise convs (bench/precision.py); refused on CPUs "
+                                               "without bf16 units (AVX512-BF16/AMX), where it is 6-33x slower")
 
 
 class OutputConfig(_Section):

@@ -5,10 +5,11 @@ forward pass (and so of the backward pass) run in bfloat16, while weights,
 gradients, optimizer state, the loss and every evaluation stay float32. On CPUs
 with AMX tiles (Intel Sapphire Rapids and later) oneDNN runs those in hardware:
 NiN and LeNet-5 train 2.4-2.7x faster per step at one thread (the 3-layer LSTM
-3.3x), while depthwise convolutions (MobileNetV3) get slower; CPUs without bf16
-units are not expected to gain (not measured). See ``bench/precision.py`` and
-bench/RESULTS.md. Off by default: the
-faithful recipes train in float32, as the reports did.
+3.3x), while depthwise convolutions (MobileNetV3) get slower. A CPU without
+native bf16 units (AVX512-BF16 or AMX) is refused: on an AMD EPYC with AVX2 only,
+the benched nets' steps ran 6-33x slower than float32 and oneDNN has no bf16 LSTM.
+See ``bench/precision.py`` and bench/RESULTS.md. Off by default: the faithful
+recipes train in float32, as the reports did.
 """
 
 from __future__ import annotations
@@ -19,6 +20,29 @@ from typing import Any
 import torch
 
 PRECISIONS = ("fp32", "bf16")
+
+
+class PrecisionError(RuntimeError):
+    """The asked precision cannot run (fast, or at all) on this device."""
+
+
+def cpu_bf16_units() -> list[str]:
+    """The CPU's native bfloat16 units torch can use: ``avx512_bf16`` and/or ``amx`` (empty: none)."""
+    probes = {"avx512_bf16": "_is_avx512_bf16_supported", "amx": "_is_amx_tile_supported"}
+    return [unit for unit, probe in probes.items() if getattr(torch.cpu, probe, lambda: False)()]
+
+
+def check_precision(device: torch.device, precision: str) -> None:
+    """Refuse ``bf16`` where the device has no bfloat16 units (a CUDA GPU without them, a CPU without AVX512-BF16/AMX)."""
+    if precision != "bf16":
+        return
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise PrecisionError(f"training.precision: bf16 asked, but {torch.cuda.get_device_name(device)} has no "
+                             f"bfloat16 support; use training.precision=fp32")
+    if device.type == "cpu" and not cpu_bf16_units():
+        raise PrecisionError(f"training.precision: bf16 asked, but this CPU ({torch.backends.cpu.get_cpu_capability()}) "
+                             f"has no bfloat16 units (AVX512-BF16 or AMX): emulated bf16 ran 6-33x slower than "
+                             f"float32 and LSTMs fail in oneDNN (bench/RESULTS.md); use training.precision=fp32")
 
 
 def autocast(device: torch.device, precision: str):

@@ -24,7 +24,7 @@ import torch
 from mllab.train import augment
 from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
-from mllab.train.precision import autocast, to_float32
+from mllab.train.precision import autocast, check_precision, to_float32
 from mllab.train.progress import EpochBar
 from mllab.train.schedules import build_scheduler
 
@@ -75,11 +75,13 @@ class Trainer:
         Image batches of a convolutional net go channels-last when ``training.channels_last`` asks for it or,
         unset, when :func:`~mllab.train.memory_format.wants_channels_last` says the net is faster so.
         ``training.precision: bf16`` runs the training forward pass under bfloat16 autocast
-        (:mod:`mllab.train.precision`); evaluation and prediction stay float32.
+        (:mod:`mllab.train.precision`); evaluation and prediction stay float32. A device without bfloat16
+        units is refused (:class:`~mllab.train.precision.PrecisionError`).
         """
         self.model, self.cfg, self.task, self.run = model, cfg, task, run
         self.device, self.quiet, self.callbacks = torch.device(device), quiet, list(callbacks)
         self.tcfg = cfg.training
+        check_precision(self.device, self.tcfg.precision)
         self.channels_last = not tokens and wants_channels_last(model, self.tcfg.channels_last)
         if self.channels_last:
             model.to(memory_format=torch.channels_last)

@@ -7,9 +7,13 @@ from sklearn.datasets import load_digits
 
 from mllab.experiments.config import ConfigError, resolve_config
 from mllab.models.registry import MODELS
-from mllab.train.precision import autocast, to_float32
+from mllab.train import precision as precision_module
+from mllab.train.precision import PrecisionError, autocast, check_precision, cpu_bf16_units, to_float32
 from mllab.train.tasks import ClassifyTask
 from mllab.train.trainer import Tensors, Trainer
+
+# bf16 runs only where the CPU has bf16 units; elsewhere the refusal is what is tested
+needs_bf16 = pytest.mark.skipif(not cpu_bf16_units(), reason="this CPU has no bfloat16 units (AVX512-BF16/AMX)")
 
 
 def digits():
@@ -27,6 +31,7 @@ def trainer(precision, epochs=8):
     return Trainer(model, cfg, ClassifyTask("cross_entropy", 10), None, quiet=True)
 
 
+@needs_bf16
 def test_bf16_trains_as_well_as_fp32_and_keeps_float32_weights():
     train, test = digits()
     results = {}
@@ -39,6 +44,7 @@ def test_bf16_trains_as_well_as_fp32_and_keeps_float32_weights():
     assert results["bf16"] == pytest.approx(results["fp32"], abs=0.03)
 
 
+@needs_bf16
 def test_evaluation_stays_float32_whatever_the_training_precision():
     train, test = digits()
     t = trainer("bf16", epochs=1)
@@ -48,6 +54,7 @@ def test_evaluation_stays_float32_whatever_the_training_precision():
     assert t.evaluate(test) == fp32.evaluate(test)
 
 
+@needs_bf16
 @pytest.mark.parametrize("name", ["lenet5", "nin", "lstm"])
 def test_bf16_gradients_point_the_same_way_as_fp32(name):
     torch.manual_seed(0)
@@ -66,6 +73,7 @@ def test_bf16_gradients_point_the_same_way_as_fp32(name):
     assert not torch.equal(grads["fp32"], grads["bf16"])  # bf16 really ran
 
 
+@needs_bf16
 def test_a_vae_trains_in_bf16_and_its_named_output_stays_named():
     from mllab.train.tasks import ReconstructTask
 
@@ -91,3 +99,12 @@ def test_unknown_precision_is_refused_at_config_time():
         resolve_config({"training": {"precision": "fp16"}})
     with pytest.raises(ValueError, match="expected one of"):
         autocast(torch.device("cpu"), "fp8")
+
+
+def test_bf16_is_refused_on_a_cpu_without_bf16_units_and_fp32_always_runs(monkeypatch):
+    monkeypatch.setattr(precision_module, "cpu_bf16_units", lambda: [])
+    with pytest.raises(PrecisionError, match=r"bf16 asked.*no bfloat16 units.*training.precision=fp32"):
+        trainer("bf16")
+    check_precision(torch.device("cpu"), "fp32")
+    monkeypatch.setattr(precision_module, "cpu_bf16_units", lambda: ["amx"])
+    check_precision(torch.device("cpu"), "bf16")
