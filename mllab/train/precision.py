@@ -33,16 +33,17 @@ def cpu_bf16_units() -> list[str]:
 
 
 def check_precision(device: torch.device, precision: str) -> None:
-    """Refuse ``bf16`` where the device has no bfloat16 units (a CUDA GPU without them, a CPU without AVX512-BF16/AMX)."""
+    """Refuse ``bf16`` where the device has no bfloat16 units (a CUDA GPU without, a CPU without AVX512-BF16/AMX)."""
     if precision != "bf16":
         return
     if device.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise PrecisionError(f"training.precision: bf16 asked, but {torch.cuda.get_device_name(device)} has no "
-                             f"bfloat16 support; use training.precision=fp32")
+                             "bfloat16 support; use training.precision=fp32")
     if device.type == "cpu" and not cpu_bf16_units():
-        raise PrecisionError(f"training.precision: bf16 asked, but this CPU ({torch.backends.cpu.get_cpu_capability()}) "
-                             f"has no bfloat16 units (AVX512-BF16 or AMX): emulated bf16 ran 6-33x slower than "
-                             f"float32 and LSTMs fail in oneDNN (bench/RESULTS.md); use training.precision=fp32")
+        capability = torch.backends.cpu.get_cpu_capability()
+        raise PrecisionError(f"training.precision: bf16 asked, but this CPU ({capability}) has no bfloat16 units "
+                             f"(AVX512-BF16 or AMX): emulated bf16 ran 6-33x slower than float32 and LSTMs fail "
+                             f"in oneDNN (bench/RESULTS.md); use training.precision=fp32")
 
 
 def autocast(device: torch.device, precision: str):
