@@ -5,14 +5,13 @@ from __future__ import annotations
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from mllab.experiments.rundir import environment
-from mllab.train.precision import autocast, to_float32
+from mllab.train.precision import autocast, cpu_bf16_units, to_float32
 
 MODELS_TIMED = ("lenet5", "cnn_bn", "vgg_bn", "nin", "mobilenetv3_small", "squeezenet1_1", "conv_autoencoder",
                 "dc_vae")
@@ -49,9 +48,7 @@ def step_seconds(model, x, y, steps: int, precision: str = "fp32") -> float:
 
 def machine_line(threads: int, repeats: int, steps: int) -> str:
     env = environment()
-    cpuinfo = Path("/proc/cpuinfo")
-    flags = cpuinfo.read_text().split("flags", 2)[1].split("\n", 1)[0] if cpuinfo.is_file() else ""
-    bf16 = [f for f in ("avx512_bf16", "amx_bf16") if f" {f}" in flags]
+    bf16 = cpu_bf16_units()
     return (f"batch {BATCH} x {SPEC} (SqueezeNet {SPECS['squeezenet1_1']}), {threads} thread(s), "
             f"{repeats} repeats x median of {steps} steps\n"
             f"machine: {env['processor']} ({env['cpu_count']} cpus; bf16 units: {', '.join(bf16) or 'none'}), "
