@@ -63,14 +63,17 @@ def print_group(result: dict) -> None:
         raise typer.Exit(1)
 
 
-def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1) -> None:
+def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1, seeds: int | None = None) -> None:
     from mllab.experiments.rundir import RunDir
     from mllab.experiments.runner import is_group, resume_group, run_one
 
     if is_group(run_path):
         with user_errors():
-            result = resume_group(run_path, out, quiet=quiet, jobs=jobs)
+            result = resume_group(run_path, out, quiet=quiet, jobs=jobs, seeds=seeds)
         return print_group(result)
+    if seeds is not None:
+        fail(f"--seeds with --resume grows a seed group, and {run_path} is one run (no group.yaml): "
+             f"give its group folder ({run_path.parent}) instead")
     run = RunDir(run_path)
     with user_errors():
         if not (run.path / "config.yaml").is_file():

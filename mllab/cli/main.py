@@ -38,7 +38,8 @@ def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debu
 @app.command(context_settings={"allow_extra_args": False})
 def train(
     args: Optional[List[str]] = typer.Argument(None, help="CONFIG_OR_RECIPE then key=value overrides."),
-    seeds: Optional[int] = typer.Option(None, "--seeds", help="Run N seeds (seed, seed+1, ...) and write a table."),
+    seeds: Optional[int] = typer.Option(None, "--seeds", min=1, help="Run N seeds (seed, seed+1, ...) and write a "
+                                        "table; with --resume GROUP, grow the group to N seeds."),
     out: Optional[Path] = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a killed run from its last checkpoint; "
                                           "a seed group folder: its unfinished seeds, then its table."),
@@ -52,7 +53,7 @@ def train(
     if resume is not None:
         if args:
             fail("--resume takes the run (or group) folder only; its own config is used")
-        return do_resume(resume, out, quiet, jobs)
+        return do_resume(resume, out, quiet, jobs, seeds)
     if not args or "=" in args[0]:
         fail("name a recipe (mllab recipes list) or a YAML config file first, then key=value overrides")
     do_train(args[0], args[1:], seeds, out, quiet, jobs)

@@ -61,13 +61,18 @@ def seed_config(cfg, k: int):
     return cfg.model_copy(update={"seed": cfg.seed + k, "seeds": 1})
 
 
-def resume_group(group: Path, root: Path | None = None, quiet: bool = False, jobs: int = 1) -> dict[str, Any]:
+def resume_group(group: Path, root: Path | None = None, quiet: bool = False, jobs: int = 1,
+                 seeds: int | None = None) -> dict[str, Any]:
     """Finish a killed seed group: keep its completed seeds, continue the others from their last checkpoint
     (or start them), then write the table and report as ``run_group`` would have.
 
-    The group's config is ``group.yaml``; groups written before it existed resume the seeds they have.
+    ``seeds`` grows the group to that many seeds (the next ones after its last), so a 3-seed group becomes
+    the 5-seed group ``--seeds 5`` would have written, without retraining the 3. The group's config is
+    ``group.yaml``; groups written before it existed resume the seeds they have.
     """
     cfg = group_config(group)
+    if seeds is not None and seeds != cfg.seeds:
+        cfg = grow_group(group, cfg, seeds)
     root = Path(root or group.parent.parent)
     summaries: dict[int, dict[str, Any]] = {}
     trials = []
@@ -81,6 +86,16 @@ def resume_group(group: Path, root: Path | None = None, quiet: bool = False, job
     pending = [k for k in range(cfg.seeds) if k not in summaries]
     summaries.update(zip(pending, run_trials(run_trial, trials, jobs)))
     return _finish_group(group, cfg, [summaries[k] for k in range(cfg.seeds)])
+
+
+def grow_group(group: Path, cfg, seeds: int):
+    """The group's config with ``seeds`` seeds, written to ``group.yaml`` before any new seed starts."""
+    if seeds < cfg.seeds:
+        raise ValueError(f"{group}: a group only grows: it has {cfg.seeds} seeds, --seeds asked for {seeds}; "
+                         f"give {cfg.seeds} or more (or train a new group with --seeds {seeds})")
+    cfg = cfg.model_copy(update={"seeds": seeds})
+    atomic_write_text(group / GROUP_CONFIG, cfg.to_yaml())
+    return cfg
 
 
 def is_group(path: Path) -> bool:

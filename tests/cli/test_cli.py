@@ -138,3 +138,13 @@ def test_resume_of_a_group_folder_keeps_finished_seeds_and_writes_the_table(tmp_
     out = mllab("train", "--resume", str(group), "--quiet").stdout
     assert "2 seeds" in out and (group / "aggregate.json").is_file()
     assert [(group / f"seed{k}" / "summary.json").read_text() for k in range(2)] == before
+
+
+def test_resume_with_seeds_grows_a_group_and_refuses_a_single_run(tmp_path):
+    mllab("train", "demo", "training.epochs=1", "--seeds", "1", "--out", str(tmp_path), "--quiet")
+    group = next((tmp_path / "demo").iterdir())
+    out = mllab("train", "--resume", str(group), "--seeds", "2", "--quiet").stdout
+    assert "2 seeds" in out and (group / "seed1" / "summary.json").is_file()
+    proc = mllab("train", "--resume", str(group / "seed0"), "--seeds", "3", "--quiet", check=False)
+    assert proc.returncode != 0 and "--seeds with --resume grows a seed group" in proc.stderr
+    assert str(group) in proc.stderr and not (group / "seed2").exists()

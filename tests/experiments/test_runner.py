@@ -123,6 +123,24 @@ def test_a_killed_group_resumes_its_unfinished_seeds_and_ends_as_an_uninterrupte
     assert json.loads((group / "aggregate.json").read_text())["table"]["test_accuracy"]["n"] == 3
 
 
+def test_a_group_grows_to_more_seeds_as_if_trained_with_them_and_never_shrinks(tmp_path):
+    from mllab.experiments.runner import GROUP_CONFIG, group_config, resume_group
+
+    full = run_group(resolve_config(GROUP), root=tmp_path / "full", quiet=True)
+    group = Path(run_group(resolve_config(GROUP, ["seeds=2"]), root=tmp_path / "grown", quiet=True)["group"])
+    seed0_metrics = (group / "seed0" / "metrics.jsonl").stat().st_mtime_ns
+
+    grown = resume_group(group, quiet=True, seeds=3)
+    assert finals(grown) == finals(full) and grown["seeds"] == [0, 1, 2]
+    assert (group / "seed0" / "metrics.jsonl").stat().st_mtime_ns == seed0_metrics  # not retrained
+    assert group_config(group).seeds == 3  # group.yaml says 3, so a kill while growing resumes to 3
+    assert json.loads((group / "aggregate.json").read_text())["table"]["test_accuracy"]["n"] == 3
+    before = (group / GROUP_CONFIG).read_text()
+    with pytest.raises(ValueError, match="a group only grows: it has 3 seeds, --seeds asked for 2"):
+        resume_group(group, quiet=True, seeds=2)
+    assert (group / GROUP_CONFIG).read_text() == before
+
+
 def test_a_group_without_group_yaml_resumes_the_seeds_it_has(tmp_path):
     from mllab.experiments.runner import GROUP_CONFIG, group_config
 
