@@ -64,6 +64,7 @@ def print_group(result: dict) -> None:
 
 
 def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1, seeds: int | None = None) -> None:
+    from mllab.experiments.liveness import refuse_if_alive
     from mllab.experiments.rundir import RunDir
     from mllab.experiments.runner import is_group, resume_group, run_one
 
@@ -78,6 +79,7 @@ def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1, seed
     with user_errors():
         if not (run.path / "config.yaml").is_file():
             raise FileNotFoundError(f"{run_path} is not a run folder (no config.yaml)")
+        refuse_if_alive(run.read_summary(), run.path)
         cfg = run.read_config()
         root = out or _runs_root(run.path, cfg.experiment)
         summary = run_one(cfg, run, root, quiet=quiet, resume=run.has_checkpoint("last"))
@@ -172,10 +174,16 @@ def do_runs_published(root: Path, experiment: str | None, min_seeds: int, latest
 
 def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
     from mllab.experiments.index import list_runs
+    from mllab.experiments.liveness import INTERRUPTED, status
+    from mllab.experiments.rundir import RunDir
 
     for r in list_runs(root / "index.sqlite", experiment, limit):
         acc = (r["metrics"] or {}).get("test_accuracy")
-        typer.echo(f"{r['started']}  {r['status']:9s} {'-' if acc is None else f'{acc:.4f}':>7s}  {r['id']}")
+        state, hint = r["status"], ""
+        if state == "running":  # the index cannot tell a killed run: its summary's owner can
+            state = status(RunDir(r["path"]).read_summary() or {"status": "running"})
+            hint = f"  (resume: mllab train --resume {Path(r['path']).parent})" if state == INTERRUPTED else ""
+        typer.echo(f"{r['started']}  {state:11s} {'-' if acc is None else f'{acc:.4f}':>7s}  {r['id']}{hint}")
 
 
 def do_runs_show(run_path: Path) -> None:

@@ -153,7 +153,7 @@ def recipes_show(name: str) -> None:
 @runs_app.command("list")
 def runs_list(experiment: Optional[str] = typer.Option(None, "--experiment", "-e"),
               root: Path = typer.Option(Path("runs"), "--root"), limit: int = 30) -> None:
-    """Recent runs from runs/index.sqlite."""
+    """Recent runs from runs/index.sqlite; a killed run (its process gone) shows as interrupted."""
     from mllab.cli.commands import do_runs_list
 
     do_runs_list(root, experiment, limit)

@@ -23,6 +23,7 @@ from mllab.experiments import index
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.build import build_model, prepare_data
 from mllab.experiments.executor import run_trials
+from mllab.experiments.liveness import owner, refuse_if_alive
 from mllab.experiments.published import published_values
 from mllab.experiments.rundir import RunDir
 
@@ -71,6 +72,8 @@ def resume_group(group: Path, root: Path | None = None, quiet: bool = False, job
     ``group.yaml``; groups written before it existed resume the seeds they have.
     """
     cfg = group_config(group)
+    for seed in sorted(group.glob("seed*/summary.json")):  # before anything is written: one writer per run
+        refuse_if_alive(RunDir(seed.parent).read_summary(), seed.parent)
     if seeds is not None and seeds != cfg.seeds:
         cfg = grow_group(group, cfg, seeds)
     root = Path(root or group.parent.parent)
@@ -182,7 +185,7 @@ def _initial_summary(cfg, run: RunDir, root: Path, resume: bool) -> dict[str, An
     return {
         "run_id": str(run.path.relative_to(root)) if run.path.is_relative_to(root) else str(run.path),
         "path": str(run.path), "experiment": cfg.experiment, "dataset": cfg.data.name,
-        "model": cfg.model.name, "seed": cfg.seed, "status": "running",
+        "model": cfg.model.name, "seed": cfg.seed, "status": "running", "owner": owner(),
         "started": previous.get("started", now()), "wall_seconds": previous.get("wall_seconds", 0),
         "published": cfg.published, "published_values": published_values(cfg.published),
         **({"stands_in_for": cfg.data.stands_in_for} if cfg.data.stands_in_for else {}),

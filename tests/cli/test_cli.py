@@ -76,6 +76,8 @@ def test_kill_9_during_epoch_3_then_resume_equals_uninterrupted(tmp_path):
     proc.wait()
     run = metrics.parent
     assert json.loads((run / "summary.json").read_text())["status"] == "running"  # killed, not finished
+    listing = mllab("runs", "list", "--root", str(tmp_path / "killed")).stdout  # but its process is gone
+    assert "interrupted" in listing and f"(resume: mllab train --resume {run.parent})" in listing
     mllab("train", "--resume", str(run), "--quiet")
     assert _final(run) == _final(full)
     epochs = [json.loads(line)["epoch"] for line in metrics.read_text().splitlines()]

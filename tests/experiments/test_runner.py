@@ -112,7 +112,8 @@ def test_a_killed_group_resumes_its_unfinished_seeds_and_ends_as_an_uninterrupte
     cfg1 = seed_config(resolve_config(GROUP, ["training.epochs=2"]), 1)
     seed1 = RunDir(group / "seed1")
     run_one(cfg1, seed1, tmp_path / "killed", quiet=True)
-    seed1.write_summary({**seed1.read_summary(), "status": "running"})  # a killed run's summary says running
+    killed_owner = {**seed1.read_summary()["owner"], "pid": -1}  # no such process: killed
+    seed1.write_summary({**seed1.read_summary(), "status": "running", "owner": killed_owner})  # as a kill leaves it
     seed0_metrics = (group / "seed0" / "metrics.jsonl").stat().st_mtime_ns
 
     resumed = resume_group(group, quiet=True)

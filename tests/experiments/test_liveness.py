@@ -1,0 +1,54 @@
+"""A run that says "running" is told from one whose process is gone, and a live one is never resumed."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mllab.experiments import liveness
+from mllab.experiments.liveness import StillRunningError, is_alive, owner, status
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="liveness reads /proc (Linux)")
+
+
+def dead_pid() -> int:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+def test_this_process_is_alive_and_a_finished_one_is_not():
+    assert is_alive(owner()) is True
+    assert is_alive(owner(dead_pid())) is False  # its /proc entry is gone with it
+
+
+def test_a_reused_pid_a_reboot_and_another_host_are_told_apart():
+    me = owner()
+    assert is_alive({**me, "started_ticks": me["started_ticks"] + 1}) is False  # same pid, another process
+    assert is_alive({**me, "boot_id": "another-boot"}) is False
+    assert is_alive({**me, "host": me["host"] + "-elsewhere"}) is None  # cannot be told from here
+    assert is_alive(None) is None  # runs recorded before owners were
+
+
+def test_status_says_interrupted_only_for_a_running_run_whose_process_is_gone():
+    gone = owner(dead_pid())
+    assert status({"status": "running", "owner": gone}) == liveness.INTERRUPTED
+    assert status({"status": "running", "owner": owner()}) == "running"
+    assert status({"status": "running"}) == "running"
+    assert status({"status": "completed", "owner": gone}) == "completed"
+
+
+def test_resume_refuses_a_seed_group_that_a_live_process_is_training(tmp_path):
+    from mllab.experiments.config import resolve_config
+    from mllab.experiments.runner import resume_group, run_group
+
+    cfg = resolve_config({"experiment": "g", "seeds": 2, "model": {"name": "mlp", "params": {"widths": [8]}},
+                          "training": {"epochs": 1}, "output": {"figures": False}})
+    group = Path(run_group(cfg, root=tmp_path, quiet=True)["group"])
+    summary = group / "seed1" / "summary.json"
+    summary.write_text(json.dumps({**json.loads(summary.read_text()), "status": "running", "owner": owner()}))
+    files = {p: p.read_bytes() for p in group.rglob("*") if p.is_file()}
+    with pytest.raises(StillRunningError, match=rf"{group / 'seed1'} is still running \(process \d+ on "):
+        resume_group(group, quiet=True, seeds=3)
+    assert {p: p.read_bytes() for p in group.rglob("*") if p.is_file()} == files  # nothing written, not grown
