@@ -33,9 +33,10 @@ def is_alive(who: dict[str, Any] | None) -> bool | None:
     """True or False where it can be told (this host), None where it cannot (another host, no owner recorded)."""
     if not who or who.get("host") != socket.gethostname():
         return None
-    if _boot_id() is None:  # no /proc: nothing to compare with
+    boot = _boot_id()
+    if boot is None:  # no /proc: nothing to compare with
         return None
-    if who.get("boot_id") != _boot_id():
+    if who.get("boot_id") != boot:
         return False
     ticks = _start_ticks(who.get("pid", -1))
     return ticks is not None and ticks == who.get("started_ticks")
