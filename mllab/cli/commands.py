@@ -174,16 +174,27 @@ def do_runs_published(root: Path, experiment: str | None, min_seeds: int, latest
 
 def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
     from mllab.experiments.index import list_runs
-    from mllab.experiments.liveness import INTERRUPTED, status
     from mllab.experiments.rundir import RunDir
 
     for r in list_runs(root / "index.sqlite", experiment, limit):
         acc = (r["metrics"] or {}).get("test_accuracy")
         state, hint = r["status"], ""
         if state == "running":  # the index cannot tell a killed run: its summary's owner can
-            state = status(RunDir(r["path"]).read_summary() or {"status": "running"})
-            hint = f"  (resume: mllab train --resume {Path(r['path']).parent})" if state == INTERRUPTED else ""
-        typer.echo(f"{r['started']}  {state:11s} {'-' if acc is None else f'{acc:.4f}':>7s}  {r['id']}{hint}")
+            state, hint = live_status(Path(r["path"]), RunDir(r["path"]).read_summary() or {"status": "running"})
+        typer.echo(f"{r['started']}  {state:11s} {'-' if acc is None else f'{acc:.4f}':>7s}  {r['id']}"
+                   f"{f'  ({hint})' if hint else ''}")
+
+
+def live_status(run_path: Path, summary: dict) -> tuple[str, str]:
+    """The run's status as its process tells it, and for an interrupted run the command that resumes it."""
+    from mllab.experiments.liveness import INTERRUPTED, status
+    from mllab.experiments.runner import is_group
+
+    state = status(summary)
+    if state != INTERRUPTED:
+        return state, ""
+    target = run_path.parent if is_group(run_path.parent) else run_path
+    return state, f"resume: mllab train --resume {target}"
 
 
 def do_runs_show(run_path: Path) -> None:
@@ -193,3 +204,6 @@ def do_runs_show(run_path: Path) -> None:
     if not summary:
         fail(f"{run_path}: no summary.json (not a run folder, or the run never started)")
     typer.echo(json.dumps(summary, indent=2))
+    state, hint = live_status(run_path, summary)
+    if hint:
+        typer.echo(f"status now: {state} (the process that wrote 'running' is gone); {hint}")
