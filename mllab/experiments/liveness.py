@@ -1,7 +1,7 @@
 """Is a run that says "running" still running? A killed run cannot change its own summary.
 
-A run writes ``status: running`` and its ``owner`` (host, boot, process id and
-the process's start time) when it starts; a kill, a reboot or the end of a
+A run writes ``status: running`` and its ``owner`` (host and machine id, boot,
+process id and the process's start time) when it starts; a kill, a reboot or the end of a
 session leaves that status behind. Read back on the same host, the owner tells
 a live run from an interrupted one: the machine has rebooted (other boot id),
 or no process with that id and start time exists. On another host it cannot be
@@ -26,13 +26,14 @@ INTERRUPTED = "interrupted"
 def owner(pid: int | None = None) -> dict[str, Any]:
     """Who runs this process: host, boot id, pid and the process's start time (the last two: Linux only)."""
     pid = os.getpid() if pid is None else pid
-    return {"host": socket.gethostname(), "boot_id": _boot_id(), "pid": pid, "started_ticks": _start_ticks(pid)}
+    return {"host": socket.gethostname(), "machine_id": _machine_id(), "boot_id": _boot_id(), "pid": pid,
+            "started_ticks": _start_ticks(pid)}
 
 
 def is_alive(who: dict[str, Any] | None) -> bool | None:
     """True or False where it can be told (this host), None where it cannot (another host, no owner recorded)."""
-    if not who or who.get("host") != socket.gethostname():
-        return None
+    if not who or who.get("host") != socket.gethostname() or who.get("machine_id", _machine_id()) != _machine_id():
+        return None  # another machine (many share a host name such as "vm"), or no owner recorded
     boot = _boot_id()
     if boot is None:  # no /proc: nothing to compare with
         return None
@@ -59,6 +60,13 @@ def refuse_if_alive(summary: dict[str, Any], where: Path) -> None:
     if summary.get("status") == "running" and is_alive(who):
         raise StillRunningError(f"{where} is still running (process {who['pid']} on {who['host']}): "
                                 f"wait for it, or stop that process, then --resume")
+
+
+def _machine_id() -> str | None:
+    try:
+        return Path("/etc/machine-id").read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _boot_id() -> str | None:

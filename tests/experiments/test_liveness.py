@@ -28,6 +28,7 @@ def test_a_reused_pid_a_reboot_and_another_host_are_told_apart():
     assert is_alive({**me, "started_ticks": me["started_ticks"] + 1}) is False  # same pid, another process
     assert is_alive({**me, "boot_id": "another-boot"}) is False
     assert is_alive({**me, "host": me["host"] + "-elsewhere"}) is None  # cannot be told from here
+    assert is_alive({**me, "machine_id": "another-machine"}) is None  # a twin named alike
     assert is_alive(None) is None  # runs recorded before owners were
 
 
