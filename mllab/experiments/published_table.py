@@ -114,10 +114,46 @@ def _recipe_epochs(cfg: dict[str, Any]) -> int | None:
 
 
 def rebuild_command(cfg: dict[str, Any], config: Path, seeds: int) -> str:
-    """``mllab train`` with the recipe and overrides the run recorded (its ``config`` file for older runs)."""
+    """``mllab train`` with the recipe and overrides the run recorded (its ``config`` file for older runs),
+    plus ``key=value`` for each setting the recipe has changed since (say, its epochs)."""
     source = cfg.get("recipe") or str(config)
-    overrides = " ".join(cfg.get("overrides") or [])
-    return f"mllab train {source} --seeds {seeds}" + (f" {overrides}" if overrides else "")
+    overrides = list(cfg.get("overrides") or []) + recipe_drift(cfg)
+    return f"mllab train {source} --seeds {seeds}" + (f" {' '.join(overrides)}" if overrides else "")
+
+
+_NOT_SETTINGS = {"description", "seed", "seeds", "recipe", "overrides"}
+
+
+def recipe_drift(cfg: dict[str, Any]) -> list[str]:
+    """``key=value`` overrides that bring the recipe as it is now back to the run's recorded config."""
+    from mllab.experiments.recipes import config_for
+
+    recipe = cfg.get("recipe")
+    try:
+        now = yaml.safe_load(config_for(recipe, list(cfg.get("overrides") or [])).to_yaml()) if recipe else None
+    except (KeyError, ValueError, FileNotFoundError):  # the recipe was renamed or its file moved
+        return []
+    if now is None:
+        return []
+    ran, current = _flat(cfg), _flat(now)
+    if cfg.get("data", {}).get("stands_in_for"):  # the runner swapped the dataset: not a recipe change
+        ran = {k: v for k, v in ran.items() if k not in ("data.name", "data.stands_in_for")}
+    return [f"{key}={_value(value)}" for key, value in sorted(ran.items())
+            if key.split(".")[0] not in _NOT_SETTINGS and key in current and current[key] != value]
+
+
+def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _value(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix("...").strip()
 
 
 def collect(root: Path, experiment: str | None = None, min_seeds: int = 1, latest: bool = False) -> list[Row]:

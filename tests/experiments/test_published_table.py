@@ -73,6 +73,20 @@ def test_a_shortened_run_says_so_and_another_dataset_is_not_compared(tmp_path):
     assert "`mllab train s000_nin --seeds 1 training.epochs=2`" in text
 
 
+def test_a_recipe_changed_since_the_run_gets_overrides_that_rebuild_the_run_as_it_was(tmp_path):
+    cfg = config_for("s003_lenet_mnist_l1", ["training.threads=1"])  # as the recipe was: 70 epochs, lr 0.02
+    ran = cfg.model_copy(update={"training": cfg.training.model_copy(update={"epochs": 70}),
+                                 "optimizer": cfg.optimizer.model_copy(update={"lr": 0.02}),
+                                 "description": "an older wording"})
+    make_group(tmp_path, "20260101-000000-lenet5-dddd", ran, [0.97, 0.98])
+    (row,) = collect(tmp_path)
+    assert row.command == ("mllab train s003_lenet_mnist_l1 --seeds 2 training.threads=1 "
+                           "optimizer.lr=0.02 training.epochs=70")
+    assert row.epochs == "70 of 80"
+    rebuilt = config_for("s003_lenet_mnist_l1", row.command.split()[5:])
+    assert (rebuilt.training.epochs, rebuilt.optimizer.lr, rebuilt.training.threads) == (70, 0.02, 1)
+
+
 def test_older_runs_without_a_recorded_recipe_are_rebuilt_from_their_config(tmp_path):
     cfg = config_for("s003_lenet_mnist_l2").model_copy(update={"recipe": None, "overrides": []})
     group = make_group(tmp_path, "20260101-000000-lenet5-cccc", cfg, [0.99])
