@@ -128,14 +128,13 @@ def recipe_drift(cfg: dict[str, Any]) -> list[str]:
     """``key=value`` overrides that bring the recipe as it is now back to the run's recorded config."""
     from mllab.experiments.recipes import config_for
 
-    recipe = cfg.get("recipe")
+    if not cfg.get("recipe"):
+        return []
     try:
-        now = yaml.safe_load(config_for(recipe, list(cfg.get("overrides") or [])).to_yaml()) if recipe else None
+        now = config_for(cfg["recipe"], list(cfg.get("overrides") or []))
     except (KeyError, ValueError, FileNotFoundError):  # the recipe was renamed or its file moved
         return []
-    if now is None:
-        return []
-    ran, current = _flat(cfg), _flat(now)
+    ran, current = _flat(cfg), _flat(yaml.safe_load(now.to_yaml()))
     if cfg.get("data", {}).get("stands_in_for"):  # the runner swapped the dataset: not a recipe change
         ran = {k: v for k, v in ran.items() if k not in ("data.name", "data.stands_in_for")}
     return [f"{key}={_value(value)}" for key, value in sorted(ran.items())
