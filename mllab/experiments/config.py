@@ -173,6 +173,15 @@ def resolve_config(base: dict[str, Any], overrides: list[str] = ()) -> RunConfig
         raise ConfigError(format_validation_error(err)) from None
 
 
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (the keys ``key=value`` overrides use)."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        out.update(flatten(v, key + ".") if isinstance(v, dict) and v else {key: v})
+    return out
+
+
 def parse_override(item: str) -> tuple[list[str], Any]:
     """``"training.epochs=5"`` -> ``(["training", "epochs"], 5)``; values are parsed as YAML."""
     key, sep, raw = item.partition("=")

@@ -32,7 +32,8 @@ def owner(pid: int | None = None) -> dict[str, Any]:
 
 def is_alive(who: dict[str, Any] | None) -> bool | None:
     """True or False where it can be told (this host), None where it cannot (another host, no owner recorded)."""
-    if not who or who.get("host") != socket.gethostname() or who.get("machine_id", _machine_id()) != _machine_id():
+    machine = _machine_id()
+    if not who or who.get("host") != socket.gethostname() or who.get("machine_id", machine) != machine:
         return None  # another machine (many share a host name such as "vm"), or no owner recorded
     boot = _boot_id()
     if boot is None:  # no /proc: nothing to compare with

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from mllab.experiments.config import flatten
 from mllab.experiments.published import published_rows, published_text, run_metric
 
 
@@ -134,21 +135,11 @@ def recipe_drift(cfg: dict[str, Any]) -> list[str]:
         now = config_for(cfg["recipe"], list(cfg.get("overrides") or []))
     except (KeyError, ValueError, FileNotFoundError):  # the recipe was renamed or its file moved
         return []
-    ran, current = _flat(cfg), _flat(yaml.safe_load(now.to_yaml()))
+    ran, current = flatten(cfg), flatten(yaml.safe_load(now.to_yaml()))
     if cfg.get("data", {}).get("stands_in_for"):  # the runner swapped the dataset: not a recipe change
         ran = {k: v for k, v in ran.items() if k not in ("data.name", "data.stands_in_for")}
     return [f"{key}={_value(value)}" for key, value in sorted(ran.items())
             if key.split(".")[0] not in _NOT_SETTINGS and key in current and current[key] != value]
-
-
-def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict) and value:
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def _value(value: Any) -> str:

@@ -17,19 +17,11 @@ from typing import Any
 
 import yaml
 
+from mllab.experiments.config import flatten
 from mllab.experiments.rundir import RunDir
 
 # differ between any two runs, say nothing about the setting, or repeat it (overrides show as the keys they set)
 IGNORED = ("seed", "output.root", "recipe", "overrides")
-
-
-def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``."""
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        out.update(flatten(v, key + ".") if isinstance(v, dict) and v else {key: v})
-    return out
 
 
 def config_differences(configs: list[dict[str, Any]]) -> list[str]:
