@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mllab.experiments.rundir import environment
+from mllab.runs.rundir import environment
 from mllab.train.precision import autocast, cpu_bf16_units, to_float32
 
 MODELS_TIMED = ("lenet5", "cnn_bn", "vgg_bn", "nin", "mobilenetv3_small", "squeezenet1_1", "conv_autoencoder",

@@ -31,10 +31,10 @@ from sklearn.mixture import GaussianMixture
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from mllab.core.metrics import psnr
 from mllab.data import load
 from mllab.data.subsets import stratified_partition
 from mllab.data.transforms import apply_transforms
-from mllab.metrics import psnr
 from mllab.models.classical.gmm import majority_class
 from mllab.models.registry import MODELS
 

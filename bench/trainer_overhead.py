@@ -21,9 +21,9 @@ import torch.nn.functional as F
 
 from mllab.data import load
 from mllab.data.transforms import apply_transforms
-from mllab.experiments.config import resolve_config
-from mllab.experiments.rundir import environment
 from mllab.models.registry import MODELS
+from mllab.runs.config import resolve_config
+from mllab.runs.rundir import environment
 from mllab.train.tasks import ClassifyTask
 from mllab.train.trainer import Tensors, Trainer
 

@@ -1,6 +1,6 @@
 import pytest
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry
 
 
 def make():

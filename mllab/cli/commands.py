@@ -7,24 +7,11 @@ clear message with exit status 2, not a traceback.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
-from mllab.cli.main import fail
-
-
-@contextmanager
-def user_errors():
-    from pydantic import ValidationError
-
-    from mllab.data.files import ChecksumError, MissingDataError
-
-    try:
-        yield
-    except (MissingDataError, ChecksumError, KeyError, ValueError, FileNotFoundError, ValidationError) as err:
-        fail(str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err))
+from mllab.cli.errors import fail, user_errors
 
 
 def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | None, quiet: bool,
@@ -39,7 +26,7 @@ def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | N
 
 
 def print_group(result: dict) -> None:
-    from mllab.experiments.published import published_text
+    from mllab.runs.published import published_text
     table = result["table"]
     for metric in ("val_accuracy", "test_loss", "test_psnr", "test_accuracy"):  # the headline number last
         if metric in table:
@@ -64,9 +51,10 @@ def print_group(result: dict) -> None:
 
 
 def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1, seeds: int | None = None) -> None:
-    from mllab.experiments.liveness import refuse_if_alive
-    from mllab.experiments.rundir import RunDir
-    from mllab.experiments.runner import is_group, resume_group, run_one
+    from mllab.experiments.runner import resume_group, run_one
+    from mllab.runs.group import is_group
+    from mllab.runs.liveness import refuse_if_alive
+    from mllab.runs.rundir import RunDir
 
     if is_group(run_path):
         with user_errors():
@@ -173,8 +161,8 @@ def do_runs_published(root: Path, experiment: str | None, min_seeds: int, latest
 
 
 def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
-    from mllab.experiments.index import list_runs
-    from mllab.experiments.rundir import RunDir
+    from mllab.runs.index import list_runs
+    from mllab.runs.rundir import RunDir
 
     for r in list_runs(root / "index.sqlite", experiment, limit):
         acc = (r["metrics"] or {}).get("test_accuracy")
@@ -187,8 +175,8 @@ def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
 
 def live_status(run_path: Path, summary: dict) -> tuple[str, str]:
     """The run's status as its process tells it, and for an interrupted run the command that resumes it."""
-    from mllab.experiments.liveness import INTERRUPTED, status
-    from mllab.experiments.runner import is_group
+    from mllab.runs.group import is_group
+    from mllab.runs.liveness import INTERRUPTED, status
 
     state = status(summary)
     if state != INTERRUPTED:
@@ -198,7 +186,7 @@ def live_status(run_path: Path, summary: dict) -> tuple[str, str]:
 
 
 def do_runs_show(run_path: Path) -> None:
-    from mllab.experiments.rundir import RunDir
+    from mllab.runs.rundir import RunDir
 
     summary = RunDir(run_path).read_summary()
     if not summary:

@@ -10,6 +10,8 @@ from typing import List, Optional
 
 import typer
 
+from mllab.cli.errors import fail
+
 app = typer.Typer(help="mllab: build, train, compare and look inside machine-learning models.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 data_app = typer.Typer(help="Datasets: list, describe, fetch, verify.", no_args_is_help=True)
@@ -24,13 +26,18 @@ app.add_typer(runs_app, name="runs")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 
 
-def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+def _version(value: bool) -> None:
+    if value:
+        from mllab import __version__
+
+        typer.echo(f"mllab {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages.")) -> None:
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages and show tracebacks."),
+           version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                        help="Print mllab's version and exit.")) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -80,9 +87,9 @@ def evaluate(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>
 @app.command()
 def report(run: Path = typer.Argument(..., help="Run folder, or a group folder (all its seeds).")) -> None:
     """Rebuild a run's (or a seed group's) figures and report.html from its files (no retraining)."""
-    from mllab.experiments.rundir import RunDir
     from mllab.report.group import write_group_report
     from mllab.report.html import write_report
+    from mllab.runs.rundir import RunDir
 
     if (run / "aggregate.json").is_file():
         for seed in sorted(p.parent for p in run.glob("seed*/summary.json")):

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from mllab.data.files import atomic_path, cache_dir, file_stamp
+from mllab.core.files import atomic_path
+from mllab.data.files import cache_dir, file_stamp
 
 log = logging.getLogger(__name__)
 

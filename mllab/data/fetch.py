@@ -22,8 +22,8 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
-from mllab.data.files import (ChecksumError, DataFile, MissingDataError, atomic_path, atomic_write_bytes,
-                              cache_dir, check_sha256, find_file, read_payload)
+from mllab.core.files import atomic_path, atomic_write_bytes
+from mllab.data.files import ChecksumError, DataFile, MissingDataError, cache_dir, check_sha256, find_file, read_payload
 from mllab.data.registry import DATASETS
 from mllab.data.verify import dataset_files, present_files, verify
 

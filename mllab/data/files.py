@@ -13,20 +13,19 @@ import gzip
 import hashlib
 import logging
 import os
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+
+from mllab.core.errors import MllabError
 
 log = logging.getLogger(__name__)
 
 
-class MissingDataError(FileNotFoundError):
+class MissingDataError(MllabError, FileNotFoundError):
     """A dataset file is on none of the searched folders."""
 
 
-class ChecksumError(ValueError):
+class ChecksumError(MllabError, ValueError):
     """A dataset file's content differs from the published one."""
 
 
@@ -139,29 +138,3 @@ def file_stamp(path: Path) -> str:
     """Identity of a source file for cache keys: path, size and mtime."""
     st = path.stat()
     return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
-
-
-@contextmanager
-def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
-    """Yield a temp path beside ``target``; rename it onto ``target`` only on success.
-
-    A crash or an exception leaves ``target`` as it was and no partial file behind.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix or ".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
-
-
-def atomic_write_bytes(target: Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
-
-
-def atomic_write_text(target: Path, text: str) -> None:
-    atomic_write_bytes(target, text.encode())

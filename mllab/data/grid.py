@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mllab.core import plotting
 from mllab.data.dataset import Dataset, Split
 
 
@@ -26,12 +27,6 @@ def sample_indices(y: np.ndarray, n: int) -> np.ndarray:
     return np.array(order[:n], dtype=np.int64)
 
 
-def _as_image(x: np.ndarray) -> np.ndarray:
-    """(C, H, W) -> (H, W) grey or (H, W, 3) colour, values in [0, 1]."""
-    img = x.astype(np.float32) / 255 if x.dtype == np.uint8 else np.clip(x.astype(np.float32), 0, 1)
-    return img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0)
-
-
 def save_sample_grid(ds: Dataset, path: str | Path, n: int = 20, split: str = "train", cols: int = 10,
                      scale: float = 1.0) -> Path:
     """Save a PNG grid of ``n`` images of ``ds``'s ``split``, each titled with its class name."""
@@ -40,20 +35,8 @@ def save_sample_grid(ds: Dataset, path: str | Path, n: int = 20, split: str = "t
     part: Split = getattr(ds, split)
     if part.x.ndim != 4 or part.x.shape[1] not in (1, 3):
         raise ValueError(f"save_sample_grid: {ds.name} x has shape {part.x.shape}; images (N, 1 or 3, H, W) expected")
-    from matplotlib.figure import Figure  # a bare Figure renders with Agg: no pyplot state, never a window
-
     idx = sample_indices(part.y, n)
-    rows, cols = -(-len(idx) // cols), min(cols, len(idx))
-    fig = Figure(figsize=(scale * 1.1 * cols, scale * 1.25 * rows))
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, i in zip(axes.flat, idx):
-        ax.imshow(_as_image(part.x[i]), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(ds.classes[part.y[i]], fontsize=7)
-    fig.suptitle(f"{ds.name} ({split}, {part.x.shape[1]}x{part.x.shape[2]}x{part.x.shape[3]})", fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=72)
-    return path
+    fig = plotting.image_grid(part.x[idx], cols=cols, titles=[ds.classes[part.y[i]] for i in idx],
+                              title=f"{ds.name} ({split}, {part.x.shape[1]}x{part.x.shape[2]}x{part.x.shape[3]})",
+                              scale=False, cell=1.1 * scale)
+    return plotting.save(fig, path, dpi=72)

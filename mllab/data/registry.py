@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry
 
 LOADER_MODULES = ("digits", "idx_datasets", "cifar10", "svhn", "nist36", "sst2", "flowers17")
 
@@ -18,4 +18,4 @@ def _import_loaders() -> None:
                 raise
 
 
-DATASETS = Registry("dataset", loader=_import_loaders)
+DATASETS = Registry("dataset", loader=_import_loaders, listing="mllab data list")

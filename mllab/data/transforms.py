@@ -17,8 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from mllab.core.registry import Registry
 from mllab.data.dataset import Dataset, Split
-from mllab.registry import Registry
 
 TRANSFORMS = Registry("transform")
 
@@ -53,7 +53,7 @@ def standardize(ds: Dataset) -> Dataset:
     std = np.where(std > 0, std, 1.0)
     m, s = mean[None, :, None, None].astype(np.float32), std[None, :, None, None].astype(np.float32)
     return _map_x(ds, lambda x: (x.astype(np.float32) - m) / s,
-                  standardize={"mean": mean.round(6).tolist(), "std": std.round(6).tolist()})
+                  standardize={"mean": mean.tolist(), "std": std.tolist()})
 
 
 @TRANSFORMS.register("invert")
@@ -80,6 +80,36 @@ def apply_transforms(ds: Dataset, names: Sequence[str]) -> Dataset:
     for name in names:
         ds = TRANSFORMS.get(name)(ds)
     return ds.with_splits(transforms=list(names))
+
+
+def transform_inputs(x: np.ndarray, names: Sequence[str], fitted: dict | None = None) -> np.ndarray:
+    """New inputs ``x`` (raw, as the loader gives them) through the transforms ``names`` of a trained run.
+
+    Statistics a transform measured on the run's training split (``standardize``'s per-channel mean and
+    std) come from ``fitted`` (the run's recorded dataset info), never from ``x``, so a model sees new
+    inputs exactly as it saw its test split.
+
+    >>> x = np.full((2, 1, 2, 2), 255, np.uint8)
+    >>> transform_inputs(x, ["scale", "flatten"]).tolist()
+    [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
+    """
+    fitted = fitted or {}
+    for name in names:
+        if name == "standardize":
+            x = _standardize_with(x, fitted.get("standardize"))
+            continue
+        split = Split(x, np.zeros(len(x), np.int64))
+        x = TRANSFORMS.get(name)(Dataset("inputs", split, split, ("?",))).test.x
+    return x
+
+
+def _standardize_with(x: np.ndarray, stats: dict | None) -> np.ndarray:
+    if not stats:
+        raise ValueError("transform 'standardize': the run recorded no training mean/std (env.json data."
+                         "standardize); retrain it, or standardize the inputs yourself")
+    m = np.asarray(stats["mean"], np.float32)[None, :, None, None]
+    s = np.asarray(stats["std"], np.float32)[None, :, None, None]
+    return (x.astype(np.float32) - m) / s
 
 
 def one_hot(y: np.ndarray, num_classes: int, dtype=np.float32) -> np.ndarray:

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from mllab.data.files import atomic_write_text
-from mllab.experiments.published import dataset_note, lookup, published_text, run_metric
+from mllab.core.files import atomic_write_text
+from mllab.runs.published import dataset_note, lookup, published_text, run_metric
 
 
 def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from mllab.experiments.config import flatten
-from mllab.experiments.published import published_rows, published_text, run_metric
+from mllab.core.config import flatten
+from mllab.runs.published import published_rows, published_text, run_metric
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,9 @@ def recipe_drift(cfg: dict[str, Any]) -> list[str]:
     except (KeyError, ValueError, FileNotFoundError):  # the recipe was renamed or its file moved
         return []
     ran, current = flatten(cfg), flatten(yaml.safe_load(now.to_yaml()))
-    if cfg.get("data", {}).get("stands_in_for"):  # the runner swapped the dataset: not a recipe change
-        ran = {k: v for k, v in ran.items() if k not in ("data.name", "data.stands_in_for")}
+    if cfg.get("data", {}).get("stands_in_for"):  # the runner swapped the dataset (and cleared the stand-ins it
+        # had to choose from): not a recipe change, and the recipe's own stand-ins choose it again
+        ran = {k: v for k, v in ran.items() if k not in ("data.name", "data.stand_in", "data.stands_in_for")}
     return [f"{key}={_value(value)}" for key, value in sorted(ran.items())
             if key.split(".")[0] not in _NOT_SETTINGS and key in current and current[key] != value]
 

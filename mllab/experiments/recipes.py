@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry
 
 
 def _recipe_files():
@@ -34,7 +34,7 @@ def _register_all() -> None:
                     description=head.get("description", ""), published=head.get("published", []))
 
 
-RECIPES = Registry("recipe", loader=_register_all)
+RECIPES = Registry("recipe", loader=_register_all, listing="mllab recipes list")
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def config_for(target: str, overrides: list[str] = ()):
     (appended to the file's own, ``seeds=`` left out), so ``mllab train RECIPE
     --seeds N OVERRIDES`` rebuilds the run.
     """
-    from mllab.experiments.config import resolve_config
+    from mllab.runs.config import resolve_config
 
     tree = load_recipe(target)
     tree.setdefault("recipe", target)

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def apply_stand_in(cfg):
     """``cfg`` itself when its dataset is present (or it names no stand-in), else ``cfg`` on the first present stand-in.
 
-    >>> from mllab.experiments.config import resolve_config
+    >>> from mllab.runs.config import resolve_config
     >>> cfg = apply_stand_in(resolve_config({"data": {"name": "svhn", "stand_in": ["digits"]}}))  # no SVHN files
     >>> cfg.data.name, cfg.data.stands_in_for
     ('digits', 'svhn')

@@ -10,17 +10,19 @@ Factory signatures, by the ``kind`` metadata of an entry:
 Modules under ``mllab/models/classical`` and ``mllab/models/nets`` register
 themselves when the registry is first read, so adding a file adds its models.
 
->>> from mllab.models.registry import MODELS
->>> "lenet5" in MODELS  # doctest: +SKIP
-True
+>>> net = create_model("lenet5", input_shape=(1, 28, 28), num_classes=10)
+>>> type(net).__name__
+'LeNet5'
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
+from typing import Any
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry, check_params
 
 FAMILY_PACKAGES = ("mllab.models.classical", "mllab.models.nets")
 
@@ -33,4 +35,21 @@ def _import_families() -> None:
                 importlib.import_module(f"{package_name}.{info.name}")
 
 
-MODELS = Registry("model", loader=_import_families)
+MODELS = Registry("model", loader=_import_families, listing="mllab models list")
+
+
+def create_model(name: str, input_shape: tuple[int, ...] | None = None, num_classes: int | None = None,
+                 **params: Any):
+    """The registered model ``name`` built with ``params``: a torch ``nn.Module`` for one example of
+    ``input_shape`` (e.g. ``(1, 28, 28)``) and ``num_classes`` outputs, or an unfitted classical estimator
+    (which takes neither). Unknown params are a :class:`~mllab.core.errors.ConfigError` naming the allowed ones.
+    """
+    entry = MODELS.entry(name)
+    check_params("model", name, entry.factory, params)
+    if entry.meta.get("kind") == "classical":
+        return entry.factory(**params)
+    if input_shape is None or num_classes is None:
+        takes = [p for p in inspect.signature(entry.factory).parameters if p in ("input_shape", "num_classes")]
+        raise TypeError(f"create_model({name!r}): a {entry.meta.get('kind')} network needs {' and '.join(takes)}, "
+                        f"e.g. create_model({name!r}, input_shape=(1, 28, 28), num_classes=10)")
+    return entry.factory(tuple(input_shape), num_classes, **params)

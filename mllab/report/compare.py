@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from mllab.experiments.config import flatten
-from mllab.experiments.rundir import RunDir
+from mllab.core import plotting
+from mllab.core.config import flatten
+from mllab.runs.rundir import RunDir
 
 # differ between any two runs, say nothing about the setting, or repeat it (overrides show as the keys they set)
 IGNORED = ("seed", "output.root", "recipe", "overrides")
@@ -51,8 +52,6 @@ def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: li
 
     ``labels``: one per run folder; default: their config differences.
     """
-    from mllab.report.figures import _pyplot
-
     runs = run_folders(paths)
     labels = labels or config_differences([yaml.safe_load((r / "config.yaml").read_text()) for r in runs])
     histories = [RunDir(r).read_metrics() for r in runs]
@@ -60,8 +59,8 @@ def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: li
     if missing:
         found = sorted({k for h in histories for rec in h for k in rec})
         raise KeyError(f"metric(s) {missing} are in none of these runs; recorded: {found}")
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False)
+    fig = plotting.figure(5 * len(metrics), 3.6)
+    axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for label, history in zip(labels, histories):
             rows = [r for r in history if metric in r]
@@ -71,6 +70,4 @@ def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: li
         ax.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return plotting.save(fig, path)

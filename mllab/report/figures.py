@@ -11,14 +11,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from mllab.core import plotting
 
 
 def curves(history: list[dict[str, Any]], path: Path) -> Path | None:
@@ -26,11 +19,11 @@ def curves(history: list[dict[str, Any]], path: Path) -> Path | None:
     mean magnitude of the first conv layer's deltas (report 004's "Mag Conv Deltas")."""
     if len(history) < 1 or "train_loss" not in history[0]:
         return None
-    plt = _pyplot()
     epochs = [r["epoch"] for r in history]
     panels = ["loss", "accuracy" if "train_accuracy" in history[0] else "psnr"]
     panels += ["conv_delta"] if "train_conv_delta" in history[0] else []
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.4))
+    fig = plotting.figure(4.5 * len(panels), 3.4)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, metric in zip(axes, panels):
         for split in ("train", "val"):
             key = f"{split}_{metric}"
@@ -41,9 +34,7 @@ def curves(history: list[dict[str, Any]], path: Path) -> Path | None:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return plotting.save(fig, path)
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
@@ -52,12 +43,12 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarr
 
 
 def confusion(pred: dict[str, np.ndarray], path: Path) -> Path:
-    plt = _pyplot()
     classes = [str(c) for c in pred["classes"]]
     k = len(classes)
     cm = confusion_matrix(pred["y_true"], pred["y_pred"], k)
     size = min(3 + 0.35 * k, 14)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = plotting.figure(size, size)
+    ax = fig.subplots()
     ax.imshow(cm, cmap="Blues")
     if k <= 20:
         for i in range(k):
@@ -69,65 +60,23 @@ def confusion(pred: dict[str, np.ndarray], path: Path) -> Path:
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
-def as_image(x: np.ndarray) -> np.ndarray | None:
-    """One example as an (H, W) or (H, W, 3) array in [0, 1] for imshow; None if not an image."""
-    if x.ndim == 1:
-        side = int(round(np.sqrt(x.size)))
-        if side * side != x.size:
-            return None
-        x = x.reshape(1, side, side)
-    if x.ndim != 3:
-        return None
-    x = x.astype(np.float64)
-    x = (x - x.min()) / (np.ptp(x) or 1.0)
-    return x[0] if x.shape[0] == 1 else x.transpose(1, 2, 0)
+    return plotting.save(fig, path)
 
 
 def misclassified(pred: dict[str, np.ndarray], path: Path) -> Path | None:
-    """A grid of misclassified test inputs titled 'true -> predicted'."""
-    images = [as_image(x) for x in pred["wrong_x"]]
-    if not images or any(im is None for im in images):
+    """A grid of misclassified test inputs titled 'true -> predicted' (nothing when they are not images)."""
+    if not len(pred["wrong_x"]) or plotting.displayable(pred["wrong_x"][0]) is None:
         return None
-    plt = _pyplot()
     classes = [str(c) for c in pred["classes"]]
-    cols = min(8, len(images))
-    rows = (len(images) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols, 1.6 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, im, i in zip(axes.flat, images, pred["wrong_index"]):
-        ax.imshow(im, cmap="gray" if im.ndim == 2 else None)
-        ax.set_title(f"{classes[pred['y_true'][i]]} -> {classes[pred['y_pred'][i]]}", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    titles = [f"{classes[pred['y_true'][i]]} -> {classes[pred['y_pred'][i]]}" for i in pred["wrong_index"]]
+    return plotting.save(plotting.image_grid(pred["wrong_x"], titles=titles, cell=1.4), path)
 
 
 def image_grid(images: np.ndarray, path: Path, cols: int = 8, titles: list[str] | None = None) -> Path | None:
-    """Images (N, C, H, W) in a grid, optionally titled."""
-    shown = [as_image(x) for x in images]
-    if not shown or any(im is None for im in shown):
+    """Images (N, C, H, W) in a grid PNG, optionally titled (nothing when they are not images)."""
+    if not len(images) or plotting.displayable(images[0]) is None:
         return None
-    plt = _pyplot()
-    cols = min(cols, len(shown))
-    rows = (len(shown) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(1.2 * cols, 1.3 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for i, (ax, im) in enumerate(zip(axes.flat, shown)):
-        ax.imshow(im, cmap="gray" if im.ndim == 2 else None)
-        if titles:
-            ax.set_title(titles[i], fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return plotting.save(plotting.image_grid(images, cols=cols, titles=titles), path)
 
 
 def generative(gen: dict[str, np.ndarray], folder: Path) -> list[Path | None]:

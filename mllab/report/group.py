@@ -11,10 +11,10 @@ import html
 import json
 from pathlib import Path
 
-from mllab.data.files import atomic_write_text
-from mllab.experiments.published import dataset_note, published_text
+from mllab.core.files import atomic_write_text
 from mllab.report.compare import compare_curves
 from mllab.report.html import _fmt, _img, paragraph
+from mllab.runs.published import dataset_note, published_text
 
 _CSS = ("body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }"
         "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }"

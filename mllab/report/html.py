@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mllab.data.files import atomic_write_text
-from mllab.experiments.rundir import RunDir
+from mllab.core.files import atomic_write_text
 from mllab.report import figures
+from mllab.runs.rundir import RunDir
 
 
 def draw_figures(run: RunDir) -> list[Path]:
@@ -50,7 +50,7 @@ def _fmt(v) -> str:
 
 def _published(summary: dict) -> str:
     """Published vs measured for the report rows this run's recipe names."""
-    from mllab.experiments.published import dataset_note, lookup, published_text, run_metric
+    from mllab.runs.published import dataset_note, lookup, published_text, run_metric
 
     if not summary.get("published"):
         return ""

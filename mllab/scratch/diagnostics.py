@@ -2,7 +2,7 @@
 
 Functions return arrays scaled to [0, 1] (each image min-max scaled on its own,
 as report 004 mapped a filter's float range to 0..255); ``save_grid`` writes a
-mosaic with matplotlib (imported only when called, without pyplot).
+grid through :mod:`mllab.core.plotting`.
 
 >>> import numpy as np
 >>> filter_images(np.random.default_rng(0).normal(size=(16, 1, 7, 7))).shape
@@ -15,15 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mllab.core import plotting
+from mllab.core.plotting import normalize
 from mllab.scratch import functional as F
 from mllab.scratch.layers import Conv2d
-
-
-def normalize(images: np.ndarray) -> np.ndarray:
-    """Min-max scale each image (first axis) to [0, 1]; a constant image becomes 0."""
-    flat = images.reshape(len(images), -1).astype(np.float64)
-    lo, hi = flat.min(1, keepdims=True), flat.max(1, keepdims=True)
-    return ((flat - lo) / np.where(hi > lo, hi - lo, 1.0)).reshape(images.shape)
 
 
 def filter_images(weight: np.ndarray) -> np.ndarray:
@@ -35,11 +30,15 @@ def filter_images(weight: np.ndarray) -> np.ndarray:
 
 
 def first_layer_images(weight: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
-    """A first Linear layer's weights (hidden, D) as one image per unit (report 002), e.g. (hidden, 28, 28)."""
+    """A first Linear layer's weights (hidden, D) as one image per unit (report 002): (hidden, H, W) for a
+    grey (1, H, W) or (H, W) input, (hidden, H, W, 3) for an RGB (3, H, W) one, else the channels' mean."""
     if int(np.prod(image_shape)) != weight.shape[1]:
         raise ValueError(f"first_layer_images: weight has {weight.shape[1]} inputs but image_shape "
                          f"{tuple(image_shape)} has {int(np.prod(image_shape))} pixels")
-    return normalize(weight.reshape(len(weight), *image_shape))
+    images = weight.reshape(len(weight), *image_shape)
+    if images.ndim == 4:  # (hidden, C, H, W)
+        images = images.transpose(0, 2, 3, 1) if image_shape[0] == 3 else images.mean(1)
+    return normalize(images)
 
 
 def deconvolve(conv: Conv2d, x: np.ndarray, method: str = "transpose") -> np.ndarray:
@@ -62,30 +61,10 @@ def deconvolve(conv: Conv2d, x: np.ndarray, method: str = "transpose") -> np.nda
     return images[:, :, p:p + h, p:p + w].sum(1)
 
 
-def image_grid(images: np.ndarray, ncols: int = 8, pad: int = 1) -> np.ndarray:
-    """Tile (N, h, w[, 3]) images into one (rows*(h+pad)-pad, ncols*(w+pad)-pad[, 3]) mosaic; gaps are 1 (white)."""
-    n, h, w = images.shape[:3]
-    rows, ncols = -(-n // ncols), min(ncols, n)
-    grid = np.ones((rows * (h + pad) - pad, ncols * (w + pad) - pad) + images.shape[3:])
-    for i, im in enumerate(images):
-        r, c = divmod(i, ncols)
-        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = im
-    return grid
-
-
 def save_grid(path: str | Path, images: np.ndarray, ncols: int = 8, title: str | None = None) -> Path:
-    """Write ``image_grid(images)`` as a PNG (grayscale unless RGB) and return the path."""
-    from matplotlib.figure import Figure  # no pyplot: leaves the user's backend and global state alone
-
-    fig = Figure(figsize=(ncols, max(1, -(-len(images) // ncols))))
-    ax = fig.subplots()
-    ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=1)
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
-    path = Path(path)
-    fig.savefig(path, bbox_inches="tight", dpi=100)
-    return path
+    """Write ``images`` (each already scaled to [0, 1]) as one PNG grid and return the path."""
+    return plotting.save(plotting.image_grid(images, cols=ncols, title=title, scale=False, cell=1.0), path,
+                         bbox_inches="tight")
 
 
 def first_of(model, kind: type):
@@ -107,7 +86,7 @@ def save_weight_figures(model, image_shape: tuple[int, ...], folder: Path, tag: 
     linear = first_of(model, Linear)
     if conv is None and linear is not None and linear.weight.shape[1] == int(np.prod(image_shape)):
         w = linear.weight.data[:64]  # (out, in): one image per hidden unit, at most 64
-        drawn.append(save_grid(folder / f"first_layer_{tag}.png", first_layer_images(w, image_shape[-2:]),
+        drawn.append(save_grid(folder / f"first_layer_{tag}.png", first_layer_images(w, image_shape),
                                title=f"first-layer weights ({tag})"))
     return drawn
 

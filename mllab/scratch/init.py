@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry
 
 SCRATCH_INITS = Registry("scratch init")
 

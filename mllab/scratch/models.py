@@ -21,11 +21,33 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from mllab.registry import Registry
-from mllab.scratch.layers import (ACTIVATIONS, Conv2d, Flatten, Linear, MaxPool2d, AvgPool2d, Module, Sequential,
-                                  Sigmoid, Unflatten)
+from mllab.core.registry import Registry, check_params
+from mllab.scratch.layers import (
+    ACTIVATIONS,
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    Linear,
+    MaxPool2d,
+    Module,
+    Sequential,
+    Sigmoid,
+    Unflatten,
+)
 
 SCRATCH_MODELS = Registry("scratch model")
+
+
+def create_scratch_model(name: str, input_shape: tuple[int, ...], num_classes: int, **params: Any) -> Sequential:
+    """The registered scratch network ``name`` for one example of ``input_shape`` and ``num_classes`` outputs;
+    unknown ``params`` are a :class:`~mllab.core.errors.ConfigError` naming the allowed ones.
+
+    >>> create_scratch_model("mlp", (1, 8, 8), 10, hidden=[16]).layers[1].weight.shape
+    (16, 64)
+    """
+    entry = SCRATCH_MODELS.entry(name)
+    check_params("scratch model", name, entry.factory, params)
+    return entry.factory(tuple(input_shape), num_classes, **params)
 
 
 def _meta(*, params: int, task: str = "classify", output: str = "logits", example_input=(1, 28, 28),

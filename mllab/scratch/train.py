@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mllab.data.files import atomic_path
-from mllab.registry import Registry
+from mllab.core.errors import NonFiniteLossError
+from mllab.core.files import atomic_path
+from mllab.core.registry import Registry
 from mllab.scratch import functional as F
 from mllab.scratch.layers import Conv2d, Dropout, Module, Sequential
 from mllab.scratch.optim import Optimizer
@@ -35,16 +36,12 @@ from mllab.scratch.tensor import Tensor, no_grad
 LOSSES = Registry("scratch loss")  # fn(output: Tensor, y: ndarray) -> scalar Tensor, mean over the batch
 
 
-class NonFiniteError(FloatingPointError):
-    """An activation, loss or gradient became nan/inf during training."""
-
-
 def check_finite(a: np.ndarray, what: str, step: int) -> None:
-    """Raise :class:`NonFiniteError` naming ``what`` and ``step`` if ``a`` holds a nan or inf."""
+    """Raise :class:`~mllab.core.errors.NonFiniteLossError` naming ``what`` and ``step`` if ``a`` holds a nan or inf."""
     if np.isfinite(a.max()) and np.isfinite(a.min()):  # two reductions, no temporary array
         return
     bad = int(a.size - np.isfinite(a).sum())
-    raise NonFiniteError(
+    raise NonFiniteLossError(
         f"non-finite values (nan/inf) in {what} at step {step}: {bad} of {a.size} entries. Training diverged: "
         "lower the learning rate, use a bounded activation or a smaller init (report 004 overflowed at lr 0.005).")
 

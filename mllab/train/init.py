@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry
 
 INITS = Registry("init")
 _LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d)

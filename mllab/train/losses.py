@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry
 
 LOSSES = Registry("loss")
 

@@ -13,7 +13,7 @@ import fnmatch
 
 import torch
 
-from mllab.registry import Registry
+from mllab.core.registry import Registry
 
 OPTIMIZERS = Registry("optimizer")
 

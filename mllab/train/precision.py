@@ -19,10 +19,12 @@ from typing import Any
 
 import torch
 
+from mllab.core.errors import MllabError
+
 PRECISIONS = ("fp32", "bf16")
 
 
-class PrecisionError(RuntimeError):
+class PrecisionError(MllabError, RuntimeError):
     """The asked precision cannot run (fast, or at all) on this device."""
 
 

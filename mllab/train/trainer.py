@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from mllab.core.errors import NonFiniteLossError
 from mllab.train import augment
 from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
@@ -29,10 +30,6 @@ from mllab.train.progress import EpochBar
 from mllab.train.schedules import build_scheduler
 
 log = logging.getLogger(__name__)
-
-
-class NonFiniteLossError(RuntimeError):
-    """Training produced a NaN/inf loss; the last good checkpoint is kept."""
 
 
 @dataclass

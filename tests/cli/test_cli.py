@@ -47,11 +47,29 @@ def test_bad_override_is_one_clear_line_not_a_traceback(tmp_path):
 
 def test_unknown_recipe_names_the_choices(tmp_path):
     proc = mllab("train", "no_such_recipe", "--out", str(tmp_path), check=False)
-    assert proc.returncode == 2 and "unknown recipe 'no_such_recipe'; registered:" in proc.stderr
+    assert proc.returncode == 2 and "unknown recipe 'no_such_recipe'" in proc.stderr
+    assert "'mllab recipes list' shows them" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    near = mllab("train", "s003_lenet_mnist_l3", "--out", str(tmp_path), check=False)
+    suggested = near.stderr.partition("did you mean ")[2].partition("?")[0].split(", ")
+    assert near.returncode == 2 and {"s003_lenet_mnist_l1", "s003_lenet_mnist_l2"} <= set(suggested[:2])
 
 
 def _final(run: Path) -> dict:
     return json.loads((run / "summary.json").read_text())["final"]
+
+
+def wait_for_epochs(proc: subprocess.Popen, root: Path, pattern: str, n: int, timeout: float = 120) -> Path:
+    """The metrics file of ``proc``'s run once it holds ``n`` epochs; the process is then stopped (SIGSTOP), so
+    it cannot finish between this check and the caller's kill, however fast the machine."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        found = list(root.glob(pattern))
+        if found and len(found[0].read_text().splitlines()) >= n:
+            os.kill(proc.pid, signal.SIGSTOP)
+            return found[0]
+        time.sleep(0.02)
+    proc.kill()
+    pytest.fail(f"the run never reached epoch {n + 1} (exit status {proc.poll()})")
 
 
 def test_kill_9_during_epoch_3_then_resume_equals_uninterrupted(tmp_path):
@@ -61,17 +79,8 @@ def test_kill_9_during_epoch_3_then_resume_equals_uninterrupted(tmp_path):
 
     proc = subprocess.Popen(MLLAB + ["train", *args, "--out", str(tmp_path / "killed")], env=ENV,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    metrics = None
-    while time.time() < deadline and proc.poll() is None:
-        found = list((tmp_path / "killed").glob("demo/*/seed0/metrics.jsonl"))
-        if found and len(found[0].read_text().splitlines()) >= 2:
-            metrics = found[0]
-            break
-        time.sleep(0.005)
-    if metrics is None:
-        proc.kill()
-        pytest.fail("the run never reached epoch 3")
+    metrics = wait_for_epochs(proc, tmp_path / "killed", "demo/*/seed0/metrics.jsonl", 2)
+    assert len(metrics.read_text().splitlines()) < 5, "the run ended before the kill; nothing would be resumed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     run = metrics.parent

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from mllab.experiments.aggregate import aggregate, markdown_table, published_vs_measured
-from mllab.experiments.config import resolve_config
 from mllab.experiments.executor import run_trials
+from mllab.runs.config import resolve_config
 
 
 def summaries(values, status="completed"):

@@ -4,9 +4,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mllab.cli.main import app
-from mllab.experiments.config import resolve_config
 from mllab.experiments.runner import run_group
 from mllab.report.compare import config_differences, run_folders
+from mllab.runs.config import resolve_config
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
 import pytest
 
-from mllab.experiments.config import ConfigError, RunConfig, parse_override, resolve_config
+from mllab.core.config import parse_override
+from mllab.core.errors import ConfigError
 from mllab.experiments.recipes import RECIPES, load_recipe, merge
+from mllab.runs.config import RunConfig, resolve_config
 
 
 def test_defaults_file_and_overrides_merge():
@@ -20,7 +22,7 @@ def test_override_values_are_yaml():
     ("training.epoch=3", "training.epoch: unknown key; allowed here: epochs, batch_size"),
     ("bogus=1", "bogus: unknown key; allowed here: experiment"),
     ("training.epochs=abc", "training.epochs: Input should be a valid integer"),
-    ("optimizer.name=rmsprop", "optimizer.name: Input should be 'sgd', 'adam' or 'adamw'"),
+    ("optimizer.name=rmsprop", "optimizer.name: Value error, unknown optimizer 'rmsprop'; choose one of adam, adamw"),
     ("training.augment.flip=maybe", "training.augment.flip"),
     ("noequals", "expected key=value"),
     ("optimizer.lr=0", "optimizer.lr: Input should be greater than 0"),

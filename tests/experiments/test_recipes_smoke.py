@@ -7,22 +7,26 @@ absent anyway is skipped with that reason; full versions are recorded in bench/R
 
 import hashlib
 
+import numpy as np
 import pytest
 import torch
 
 from mllab.data import MissingDataError
+from mllab.data.splits import prepare_splits
 from mllab.data.verify import is_present
-from mllab.experiments.config import resolve_config
 from mllab.experiments.recipes import RECIPES, load_recipe
 from mllab.experiments.runner import run_group
 from mllab.experiments.stand_in import apply_stand_in
 from mllab.models.registry import MODELS
+from mllab.runs.config import resolve_config
+from mllab.runs.load import load_run
 
 SMOKE = ["training.epochs=1", "seeds=1", "data.train_subset=256", "data.test_subset=200", "output.figures=false"]
 # Per-model settings that only shorten a smoke run (the recipes' real values are used by real runs).
 SHORTER = {"lasso": ["model.params.max_iter=50"]}
 # Where a recipe's dataset is absent and the recipe names no stand-in: one for the smoke test only.
 STAND_IN = {"cifar10": "fashion_mnist"}
+LABEL_TRANSFORMS = ("binary_halves",)  # transforms that change the labels only
 
 
 def with_test_weights(cfg, tmp_path):
@@ -64,3 +68,17 @@ def test_recipe_smoke(recipe, tmp_path):
     assert summary["wall_seconds"] > 0 and [r["id"] for r in summary["published_values"]] == cfg.published
     if "fit_seconds" not in summary:  # a trained net (torch or NumPy); classical estimators record fit_seconds
         assert summary["params"] > 0 and summary["images_per_s"] > 0
+    assert_reloads_and_predicts_as_recorded(cfg, summary["path"])
+
+
+def assert_reloads_and_predicts_as_recorded(cfg, path):
+    """load_run rebuilds the trained model of every engine; a classifier's predict() on the raw test inputs
+    gives the predictions the run recorded."""
+    run = load_run(path)
+    assert run.model() is not None and run.metrics and run.summary["status"] == "completed"
+    if not (run.path / "predictions.npz").is_file() or cfg.data.test_transforms or cfg.data.features_from:
+        return
+    labels_only = [t for t in cfg.data.transforms if t in LABEL_TRANSFORMS]  # they pick the same test rows
+    raw = prepare_splits(cfg.data.model_copy(update={"transforms": labels_only})).test  # inputs untransformed
+    with np.load(run.path / "predictions.npz") as z:
+        np.testing.assert_array_equal(run.predict(raw.x), z["y_pred"])

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mllab.experiments.config import resolve_config
 from mllab.experiments.runner import run_group
+from mllab.runs.config import resolve_config
 
 
 def run(tmp_path, **sections):
@@ -35,18 +35,17 @@ def test_classifier_run_records_predictions_and_index(tmp_path):
     with np.load(seed / "predictions.npz") as z:
         acc = float(np.mean(z["y_true"] == z["y_pred"]))
     assert acc == pytest.approx(result["table"]["test_accuracy"]["mean"])
-    from mllab.experiments.index import list_runs
+    from mllab.runs.index import list_runs
 
     rows = list_runs(tmp_path / "index.sqlite")
     assert rows[0]["status"] == "completed" and rows[0]["metrics"]["test_accuracy"] == pytest.approx(acc)
 
 
 def test_unknown_model_param_names_the_allowed_ones(tmp_path):
-    with pytest.raises(ValueError, match=r"lenet5.*takes no parameter \['widht'\]; allowed"):
-        from mllab.experiments.build import build_model, prepare_data
+    from mllab.models.registry import create_model
 
-        cfg = resolve_config({"model": {"name": "lenet5", "params": {"widht": 3}}})
-        build_model(cfg.model, prepare_data(cfg.data))
+    with pytest.raises(ValueError, match=r"lenet5.*takes no parameter \['widht'\]; allowed"):
+        create_model("lenet5", (1, 28, 28), 10, widht=3)
 
 
 def test_raw_pixels_without_scale_are_refused(tmp_path):
@@ -64,7 +63,7 @@ def test_svm_on_network_features_from_a_trained_run(tmp_path):
     assert summary["status"] == "completed", summary.get("error")
     assert summary["final"]["test_accuracy"] > 0.8  # features of a network that learned something
     with pytest.raises(ValueError, match="Use the same data.name and data.transforms"):
-        from mllab.experiments.build import prepare_data
+        from mllab.experiments.features import prepare_data
 
         prepare_data(resolve_config({"data": {"transforms": ["scale", "flatten"],
                                               "features_from": str(tmp_path / net["runs"][0])}}).data)
@@ -99,8 +98,8 @@ def finals(result):
 
 
 def test_a_killed_group_resumes_its_unfinished_seeds_and_ends_as_an_uninterrupted_one(tmp_path):
-    from mllab.experiments.rundir import RunDir
     from mllab.experiments.runner import resume_group, run_one, seed_config
+    from mllab.runs.rundir import RunDir
 
     full = run_group(resolve_config(GROUP), root=tmp_path / "full", quiet=True)
     killed = run_group(resolve_config(GROUP), root=tmp_path / "killed", quiet=True)
@@ -125,7 +124,8 @@ def test_a_killed_group_resumes_its_unfinished_seeds_and_ends_as_an_uninterrupte
 
 
 def test_a_group_grows_to_more_seeds_as_if_trained_with_them_and_never_shrinks(tmp_path):
-    from mllab.experiments.runner import GROUP_CONFIG, group_config, resume_group
+    from mllab.experiments.runner import resume_group
+    from mllab.runs.group import GROUP_CONFIG, group_config
 
     full = run_group(resolve_config(GROUP), root=tmp_path / "full", quiet=True)
     group = Path(run_group(resolve_config(GROUP, ["seeds=2"]), root=tmp_path / "grown", quiet=True)["group"])
@@ -143,7 +143,7 @@ def test_a_group_grows_to_more_seeds_as_if_trained_with_them_and_never_shrinks(t
 
 
 def test_a_group_without_group_yaml_resumes_the_seeds_it_has(tmp_path):
-    from mllab.experiments.runner import GROUP_CONFIG, group_config
+    from mllab.runs.group import GROUP_CONFIG, group_config
 
     group = Path(run_group(resolve_config(GROUP, ["seeds=2"]), root=tmp_path, quiet=True)["group"])
     (group / GROUP_CONFIG).unlink()  # written since 2026-11-23; older groups have only their seeds' configs

@@ -8,10 +8,10 @@ import yaml
 
 from mllab.data.files import MissingDataError
 from mllab.data.verify import is_present
-from mllab.experiments.config import resolve_config
-from mllab.experiments.published import dataset_note
 from mllab.experiments.runner import run_group
 from mllab.experiments.stand_in import apply_stand_in
+from mllab.runs.config import resolve_config
+from mllab.runs.published import dataset_note
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
+from mllab.core.plotting import tile
 from mllab.scratch import diagnostics as D
 from mllab.scratch.functional import toeplitz_matrix
 from mllab.scratch.layers import Conv2d
@@ -48,7 +49,7 @@ def test_deconvolution_pinv_reproduces_the_response():
 
 def test_image_grid_and_png(tmp_path):
     images = np.random.default_rng(0).random((10, 5, 4))
-    grid = D.image_grid(images, ncols=4, pad=1)
+    grid = tile(images, cols=4, pad=1)
     assert grid.shape == (3 * 6 - 1, 4 * 5 - 1)
     np.testing.assert_array_equal(grid[6:11, 5:9], images[5])
     path = D.save_grid(tmp_path / "filters.png", images, ncols=4, title="filters")

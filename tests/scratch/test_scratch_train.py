@@ -5,12 +5,14 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
+from mllab.core.errors import NonFiniteLossError
 from mllab.data import load
 from mllab.scratch.layers import BatchNorm1d, Dropout, Flatten, Linear, ReLU, Sequential
 from mllab.scratch.models import SCRATCH_MODELS
 from mllab.scratch.optim import SGD, Adam
 from mllab.scratch.tensor import Tensor
-from mllab.scratch.train import LOSSES, NonFiniteError, evaluate, fit_epoch, load as load_ckpt, save
+from mllab.scratch.train import LOSSES, evaluate, fit_epoch, save
+from mllab.scratch.train import load as load_ckpt
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def test_conv_delta_is_the_per_sample_gradient_magnitude(digits):
 def test_divergence_raises_a_clear_error_naming_layer_and_step(digits):
     x, y = digits[0][:64], digits[1][:64]
     net = SCRATCH_MODELS.get("cnn004_a")(x.shape[1:], 10, kernel=3)  # leaky ReLU: unbounded, like report 004's
-    with pytest.raises(NonFiniteError, match=r"non-finite values .* in (output of layer \d \(\w+\)|loss|gradient of "
+    with pytest.raises(NonFiniteLossError, match=r"non-finite values .* in (output of layer \d \(\w+\)|loss|gradient of "
                                              r"[\w.]+) at step \d+.*lower the learning rate"):
         with np.errstate(all="ignore"):
             for _ in range(5):

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from mllab.experiments.config import AugmentConfig
 from mllab.train.augment import augment_batch, random_crop, random_flip
+from mllab.train.config import AugmentConfig
 
 
 def test_random_crop_equals_a_per_image_reference():
@@ -46,8 +46,8 @@ def test_unknown_words_replaces_only_real_tokens_at_the_given_rate():
 
 
 def test_unknown_words_refuses_images():
-    from mllab.experiments.config import AugmentConfig
     from mllab.train.augment import augment_batch
+    from mllab.train.config import AugmentConfig
 
     with pytest.raises(ValueError, match="unknown_words works on token ids"):
         augment_batch(torch.zeros(2, 1, 4, 4), AugmentConfig(unknown_words=0.1), torch.Generator())

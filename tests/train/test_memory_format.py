@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from mllab.experiments.config import resolve_config
 from mllab.models.registry import MODELS
+from mllab.runs.config import resolve_config
 from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.tasks import ClassifyTask
 from mllab.train.trainer import Tensors, Trainer

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from mllab.experiments.config import OptimizerConfig, PenaltyConfig
+from mllab.train.config import OptimizerConfig, PenaltyConfig
 from mllab.train.optim import build_optimizer, penalized, penalty_term
 
 

@@ -5,8 +5,9 @@ import torch
 import torch.nn.functional as F
 from sklearn.datasets import load_digits
 
-from mllab.experiments.config import ConfigError, resolve_config
+from mllab.core.errors import ConfigError
 from mllab.models.registry import MODELS
+from mllab.runs.config import resolve_config
 from mllab.train import precision as precision_module
 from mllab.train.precision import PrecisionError, autocast, check_precision, cpu_bf16_units, to_float32
 from mllab.train.tasks import ClassifyTask

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from mllab.experiments.config import ScheduleConfig
+from mllab.train.config import ScheduleConfig
 from mllab.train.schedules import build_scheduler, lr_factor_fn
 
 

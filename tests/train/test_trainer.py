@@ -4,10 +4,11 @@ import pytest
 import torch
 from torch import nn
 
-from mllab.experiments.config import resolve_config
-from mllab.experiments.rundir import RunDir
+from mllab.core.errors import NonFiniteLossError
+from mllab.runs.config import resolve_config
+from mllab.runs.rundir import RunDir
 from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Callback, NonFiniteLossError, Tensors, Trainer
+from mllab.train.trainer import Callback, Tensors, Trainer
 
 
 def blobs(n=600, seed=0):

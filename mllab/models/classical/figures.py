@@ -1,8 +1,7 @@
 """Figures of fitted classical models (report 000): weight maps, support vectors, LDA outcomes.
 
 Each function takes a fitted estimator, the data it needs and a path, draws
-with Matplotlib's Agg canvas (imported on first use, no pyplot state) and
-saves one PNG; it returns the path.
+with :mod:`mllab.core.plotting` (no pyplot state) and saves one PNG; it returns the path.
 
 >>> import tempfile, pathlib
 >>> from sklearn.datasets import load_digits
@@ -20,20 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mllab.core import plotting
+
 OUTCOME_COLOURS = {"TP": "tab:green", "TN": "tab:blue", "FP": "tab:orange", "FN": "tab:red"}
-
-
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure  # lazy: importing this module must not load Matplotlib
-
-    return Figure(figsize=(width, height))
-
-
-def _save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)  # a bare Figure renders through the Agg canvas
-    return path
 
 
 def weight_maps(coef: np.ndarray, image_shape) -> np.ndarray:
@@ -62,7 +50,7 @@ def plot_weight_maps(estimator, path, *, image_shape, class_names=None) -> Path:
         names = [f"{names[-1]} vs {names[0]}"]
     cols = min(len(maps), 5)
     rows = math.ceil(len(maps) / cols)
-    fig = _figure(2.2 * cols + 0.8, 2.3 * rows)
+    fig = plotting.figure(2.2 * cols + 0.8, 2.3 * rows)
     nonzero = np.abs(maps[maps != 0])
     # saturate at the 99th percentile: a few rarely-lit border pixels get huge weights and would wash out the rest
     limit = float(np.percentile(nonzero, 99)) if nonzero.size else 1.0
@@ -73,7 +61,7 @@ def plot_weight_maps(estimator, path, *, image_shape, class_names=None) -> Path:
         ax.set_title(str(name), fontsize=9)
         ax.set_axis_off()
     fig.colorbar(image, ax=fig.axes, shrink=0.8, label="weight (black: exactly 0)")
-    return _save(fig, path)
+    return plotting.save(fig, path)
 
 
 def plot_support_vectors_pca(svm, X, y, path, *, class_index: int = -1) -> Path:
@@ -89,7 +77,7 @@ def plot_support_vectors_pca(svm, X, y, path, *, class_index: int = -1) -> Path:
     label = svm.classes_[class_index]
     support = _class_support(svm, y_fit, class_index)
     Z = PCA(n_components=2).fit(X_fit).transform(X_fit)  # (n, 2)
-    fig = _figure(6, 5)
+    fig = plotting.figure(6, 5)
     ax = fig.add_subplot()
     ours = y_fit == label
     ax.scatter(*Z[~ours].T, s=4, c="lightgrey", label="other classes")
@@ -98,7 +86,7 @@ def plot_support_vectors_pca(svm, X, y, path, *, class_index: int = -1) -> Path:
                label=f"support vectors ({len(support)})")
     ax.set(xlabel="PC 1", ylabel="PC 2", title=f"{svm.kernel} SVM, class {label}")
     ax.legend(loc="best", fontsize=8, markerscale=2)
-    return _save(fig, path)
+    return plotting.save(fig, path)
 
 
 def _class_support(svm, y_fit: np.ndarray, class_index: int) -> np.ndarray:
@@ -134,7 +122,7 @@ def plot_lda_outcomes(lda, X, y, path, *, bins: int = 60) -> Path:
     """Histogram of the examples along the discriminant, split into TP, TN, FP, FN (report Fig. 4)."""
     z, outcome, threshold = lda_outcomes(lda, X, y)
     edges = np.histogram_bin_edges(z, bins=bins)
-    fig = _figure(7, 4)
+    fig = plotting.figure(7, 4)
     ax = fig.add_subplot()
     for name, colour in OUTCOME_COLOURS.items():
         ax.hist(z[outcome == name], bins=edges, alpha=0.6, color=colour, label=f"{name} ({np.sum(outcome == name)})")
@@ -142,4 +130,4 @@ def plot_lda_outcomes(lda, X, y, path, *, bins: int = 60) -> Path:
     ax.set(xlabel="position on the discriminant", ylabel="examples",
            title=f"LDA: {lda.classes_[1]} (positive) vs {lda.classes_[0]}")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return plotting.save(fig, path)

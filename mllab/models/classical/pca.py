@@ -18,7 +18,7 @@ from scipy import linalg
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mllab.metrics import psnr
+from mllab.core.metrics import psnr
 from mllab.models.classical._base import check_number
 from mllab.models.registry import MODELS
 

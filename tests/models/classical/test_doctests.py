@@ -6,10 +6,10 @@ import pkgutil
 
 import pytest
 
-import mllab.metrics
+import mllab.core.metrics
 import mllab.models.classical
 
-MODULES = ["mllab.metrics"] + sorted(
+MODULES = ["mllab.core.metrics"] + sorted(
     f"mllab.models.classical.{m.name}" for m in pkgutil.iter_modules(mllab.models.classical.__path__)
     if not m.name.startswith("_")
 )

@@ -5,7 +5,7 @@ import pytest
 from sklearn.decomposition import PCA as SklearnPCA
 from sklearn.neighbors import KNeighborsClassifier
 
-from mllab.metrics import psnr
+from mllab.core.metrics import psnr
 from mllab.models.classical.knn import KNNClassifier
 from mllab.models.classical.pca import PCA
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mllab.metrics import accuracy, psnr
+from mllab.core.metrics import accuracy, psnr
 
 
 def test_psnr_is_ten_log10_peak_squared_over_mse(rng):

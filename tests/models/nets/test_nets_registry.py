@@ -113,7 +113,7 @@ def test_seeded_build_is_deterministic_and_state_dict_round_trips(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_params_validation_lists_the_factory_keywords(name):
-    # Config validation (experiments/build.check_params) reads the factory signature; presets must expose theirs.
+    # Config validation (mllab.core.registry.check_params) reads the factory signature; presets must expose theirs.
     import inspect
 
     params = inspect.signature(MODELS.get(name)).parameters

@@ -1,4 +1,4 @@
-"""Training a scratch (NumPy engine) model inside a run directory: ``model.backend: numpy``.
+"""The ``numpy`` backend: a scratch (NumPy engine) model trained inside a run directory (``model.backend: numpy``).
 
 The same config sections, run files and resume contract as the torch
 trainer: ``metrics.jsonl`` per epoch, ``checkpoints/last.npz`` every epoch
@@ -16,23 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from mllab.data.files import atomic_write_text
+from mllab.core.errors import ConfigError
+from mllab.core.files import atomic_write_text
+from mllab.experiments.backends import BACKENDS
+from mllab.runs.predictions import save_predictions
+from mllab.runs.spec import spec_for
 
 # config loss name -> scratch loss name (report 004's half_sse is the same name in both)
 LOSS_NAMES = {"cross_entropy": "cross_entropy", "mse_onehot": "mse", "l1": "l1", "bce": "bce_logits",
               "half_sse": "half_sse", "mse": "mse"}
-
-
-def build_scratch(cfg, splits):
-    from mllab.experiments.build import check_params
-    from mllab.scratch.models import SCRATCH_MODELS
-
-    entry = SCRATCH_MODELS.entry(cfg.model.name)
-    check_params("scratch model", cfg.model.name, entry.factory, cfg.model.params)
-    params = {"seed": cfg.seed, **cfg.model.params}
-    if cfg.model.init != "default":
-        params["init"] = cfg.model.init
-    return entry, entry.factory(tuple(splits.train.x.shape[1:]), splits.dataset.num_classes, **params)
 
 
 def scratch_optimizer(model, cfg):
@@ -40,36 +32,59 @@ def scratch_optimizer(model, cfg):
 
     o = cfg.optimizer
     if o.lr_mult:
-        raise ValueError("optimizer.lr_mult is not supported by model.backend=numpy; remove it or use torch")
+        raise ConfigError("optimizer.lr_mult is not supported by model.backend=numpy; remove it or use torch")
     if o.name == "sgd":
         return SGD(model.parameters(), lr=o.lr, momentum=o.momentum, nesterov=o.nesterov, weight_decay=o.weight_decay)
     if o.name == "adam":
         return Adam(model.parameters(), lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
-    raise ValueError(f"optimizer.name={o.name!r} is not available with model.backend=numpy; use sgd or adam")
+    raise ConfigError(f"optimizer.name={o.name!r} is not available with model.backend=numpy; use sgd or adam")
 
 
 def _check_supported(cfg) -> None:
     if cfg.penalty.l1 or cfg.penalty.l2:
-        raise ValueError("penalty.l1/l2 are not supported by model.backend=numpy; use optimizer.weight_decay "
+        raise ConfigError("penalty.l1/l2 are not supported by model.backend=numpy; use optimizer.weight_decay "
                          "(L2 with coefficient l2 equals weight_decay = 2 * l2 under SGD)")
     if cfg.training.loss not in LOSS_NAMES:
-        raise ValueError(f"training.loss={cfg.training.loss!r} is not available with model.backend=numpy; "
+        raise ConfigError(f"training.loss={cfg.training.loss!r} is not available with model.backend=numpy; "
                          f"choose one of {sorted(LOSS_NAMES)}")
     from mllab.train import augment
 
     if augment.enabled(cfg.training.augment):
-        raise ValueError("training.augment is not supported by model.backend=numpy; remove it")
+        raise ConfigError("training.augment is not supported by model.backend=numpy; remove it")
+
+
+@BACKENDS.register("numpy")
+class NumpyBackend:
+    """Scratch networks trained by :mod:`mllab.scratch.train` (checkpoints ``.npz``)."""
+
+    def fit(self, cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
+        return fit_scratch(cfg, run, splits, quiet, resume)
+
+    def evaluate(self, cfg, run, splits, checkpoint: str) -> dict[str, float]:
+        from mllab.scratch import train as st
+
+        reconstruct = is_reconstruction(cfg)
+        loss = "mse" if reconstruct else LOSS_NAMES[cfg.training.loss]
+        return _scores(st, run.model(checkpoint), splits.test, reconstruct, loss, "test")
+
+
+def is_reconstruction(cfg) -> bool:
+    from mllab.scratch.models import SCRATCH_MODELS
+
+    return SCRATCH_MODELS.entry(cfg.model.name).meta.get("task") == "reconstruct"
 
 
 def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
-    """Train, checkpoint and evaluate a scratch model; returns the summary fields."""
+    """Train, checkpoint and evaluate a scratch model; resumes from ``last.npz`` when ``resume``."""
     from mllab.scratch import train as st
     from mllab.train.schedules import lr_factor_fn
 
     _check_supported(cfg)
-    entry, model = build_scratch(cfg, splits)
+    spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
+    model = spec.build()
+    spec.write(run.path)
     opt = scratch_optimizer(model, cfg)
-    reconstruct = entry.meta.get("task") == "reconstruct"
+    reconstruct = is_reconstruction(cfg)
     loss = LOSS_NAMES[cfg.training.loss] if not reconstruct else "mse"
     x, y = splits.train.x, None if reconstruct else splits.train.y
     factor = lr_factor_fn(cfg.schedule, cfg.training.epochs)
@@ -82,16 +97,7 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     elif cfg.output.figures:
         draw_scratch_figures(model, splits, run, "init")
     for epoch in range(epoch, cfg.training.epochs):
-        opt.lr = cfg.optimizer.lr * factor(epoch)
-        t0 = time.perf_counter()
-        metrics = st.fit_epoch(model, opt, x, y, batch_size=cfg.training.batch_size, rng=rng, loss=loss,
-                               shuffle=cfg.training.shuffle, step=state["step"])
-        state["step"] = int(metrics.pop("step"))
-        record = {"epoch": epoch + 1, "lr": opt.lr, **{f"train_{k}": v for k, v in metrics.items()}}
-        if splits.val is not None:
-            record.update(_scores(st, model, splits.val, reconstruct, loss, "val"))
-        seconds = time.perf_counter() - t0
-        record.update(seconds=round(seconds, 3), images_per_s=round(len(x) / seconds, 1))
+        record = _epoch(cfg, st, model, opt, x, y, loss, rng, state, epoch, factor, splits, reconstruct)
         _track_best(cfg, run, st, model, opt, rng, record, state)
         st.save(run.checkpoints / "last.npz", model, opt, epoch=epoch + 1, rng=rng)
         atomic_write_text(run.checkpoints / "last_state.json", json.dumps(state))  # best-so-far, step count
@@ -101,6 +107,21 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     if cfg.output.figures:
         draw_scratch_figures(model, splits, run, "trained")
     return _final(st, model, splits, reconstruct, loss, run, state)
+
+
+def _epoch(cfg, st, model, opt, x, y, loss, rng, state, epoch, factor, splits, reconstruct) -> dict[str, Any]:
+    """One training epoch and its metrics line."""
+    opt.lr = cfg.optimizer.lr * factor(epoch)
+    t0 = time.perf_counter()
+    metrics = st.fit_epoch(model, opt, x, y, batch_size=cfg.training.batch_size, rng=rng, loss=loss,
+                           shuffle=cfg.training.shuffle, step=state["step"])
+    state["step"] = int(metrics.pop("step"))
+    record = {"epoch": epoch + 1, "lr": opt.lr, **{f"train_{k}": v for k, v in metrics.items()}}
+    if splits.val is not None:
+        record.update(_scores(st, model, splits.val, reconstruct, loss, "val"))
+    seconds = time.perf_counter() - t0
+    record.update(seconds=round(seconds, 3), images_per_s=round(len(x) / seconds, 1))
+    return record
 
 
 def draw_scratch_figures(model, splits, run, tag: str) -> list:
@@ -138,7 +159,6 @@ def _track_best(cfg, run, st, model, opt, rng, record, state) -> None:
 
 
 def _final(st, model, splits, reconstruct, loss, run, state) -> dict[str, Any]:
-    from mllab.experiments.runner import save_predictions
     from mllab.scratch.tensor import Tensor, no_grad
 
     history = run.read_metrics()
@@ -149,7 +169,7 @@ def _final(st, model, splits, reconstruct, loss, run, state) -> dict[str, Any]:
         with no_grad():
             pred = np.concatenate([model(Tensor(splits.test.x[i:i + 1000])).data.argmax(1)
                                    for i in range(0, len(splits.test), 1000)])
-        save_predictions(run, splits, pred)
+        save_predictions(run.path, splits.test, splits.dataset.classes, pred)
     return {"final": final, "epochs_done": len(history), "best_epoch": state["best_epoch"], "backend": "numpy",
             "params": int(sum(p.data.size for p in model.parameters())),
             "images_per_s": float(np.median([r["images_per_s"] for r in history])),

@@ -6,7 +6,8 @@
         config.yaml        resolved config (rebuilds the run)
         env.json           versions, machine, device, command
         metrics.jsonl      one JSON line per epoch
-        checkpoints/       last.pt (every epoch), best.pt (by training.select)
+        model.json         what rebuilds the model (engine, name, input shape, classes, params)
+        checkpoints/       last (every epoch), best (by training.select): .pt, .npz or .pkl by engine
         predictions.npz    test labels and predictions (for figures)
         figures/           PNGs drawn from the files above
         summary.json       final metrics, status, times
@@ -25,7 +26,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mllab.data.files import atomic_path, atomic_write_text
+import mllab.runs.checkpoints as checkpoints
+from mllab.core.errors import NotARunError
+from mllab.core.files import atomic_write_text
 
 
 class RunDir:
@@ -50,11 +53,15 @@ class RunDir:
         atomic_write_text(self.path / "config.yaml", cfg.to_yaml())
 
     def read_config(self):
+        """The run's resolved config (a :class:`~mllab.runs.config.RunConfig`)."""
         import yaml
 
-        from mllab.experiments.config import resolve_config
+        from mllab.runs.config import resolve_config
 
-        return resolve_config(yaml.safe_load((self.path / "config.yaml").read_text()))
+        path = self.path / "config.yaml"
+        if not path.is_file():
+            raise NotARunError(not_a_run(self.path))
+        return resolve_config(yaml.safe_load(path.read_text()))
 
     def write_env(self, extra: dict[str, Any]) -> None:
         atomic_write_text(self.path / "env.json", json.dumps({**environment(), **extra}, indent=2))
@@ -85,26 +92,39 @@ class RunDir:
         kept = [r for r in self.read_metrics() if r["epoch"] <= epochs_done]
         atomic_write_text(self.path / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in kept))
 
-    # --- checkpoints -------------------------------------------------------------------
+    # --- checkpoints (formats: mllab.runs.checkpoints) ------------------------------------
     def save_checkpoint(self, name: str, state: dict[str, Any]) -> Path:
-        import torch
-
-        target = self.checkpoints / f"{name}.pt"
-        with atomic_path(target, suffix=".pt") as tmp:
-            torch.save(state, tmp)
-        return target
+        """A torch checkpoint ``checkpoints/<name>.pt``."""
+        return checkpoints.save_torch(checkpoints.path_of(self.checkpoints, name, "torch"), state)
 
     def load_checkpoint(self, name: str, map_location="cpu") -> dict[str, Any]:
-        import torch
-
-        path = self.checkpoints / f"{name}.pt"
+        """A torch checkpoint written by :meth:`save_checkpoint` (``weights_only=True``)."""
+        path = checkpoints.path_of(self.checkpoints, name, "torch")
         if not path.is_file():
-            raise FileNotFoundError(f"run {self.path}: no checkpoint {path.name} (the run stopped before its first "
-                                    f"epoch ended); start it again instead of resuming")
-        return torch.load(path, map_location=map_location, weights_only=True)
+            raise checkpoints.missing(self.path, name)
+        return checkpoints.load_torch(path, map_location)
+
+    def checkpoint(self, name: str) -> tuple[Path, str]:
+        """(path, engine) of checkpoint ``name``, whichever engine wrote it; a clear error when absent."""
+        found = checkpoints.find(self.checkpoints, name)
+        if found is None:
+            raise checkpoints.missing(self.path, name)
+        return found
 
     def has_checkpoint(self, name: str) -> bool:
-        return (self.checkpoints / f"{name}.pt").is_file()
+        """Whether checkpoint ``name`` exists, in any engine's format."""
+        return checkpoints.find(self.checkpoints, name) is not None
+
+
+def not_a_run(path: Path) -> str:
+    """Why ``path`` is not a run folder, and what to give instead."""
+    path = Path(path)
+    if (path / "group.yaml").is_file() or any(path.glob("seed*/config.yaml")):
+        return (f"{path} is a seed group, not a run: give one of its seed folders ({path}/seed<k>), "
+                f"or use 'mllab report {path}' for the whole group")
+    if not path.exists():
+        return f"{path} does not exist: give a run folder (runs/<experiment>/<group>/seed<k>; 'mllab runs list' shows them)"
+    return f"{path} is not a run folder (no config.yaml): give runs/<experiment>/<group>/seed<k> ('mllab runs list')"
 
 
 def environment() -> dict[str, Any]:

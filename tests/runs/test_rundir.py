@@ -1,7 +1,7 @@
 import pytest
 
-from mllab.data.files import atomic_path
-from mllab.experiments.rundir import RunDir
+from mllab.core.files import atomic_path
+from mllab.runs.rundir import RunDir
 
 
 def test_atomic_path_leaves_target_untouched_on_failure(tmp_path):

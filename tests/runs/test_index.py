@@ -1,6 +1,6 @@
 import multiprocessing as mp
 
-from mllab.experiments.index import find_run, list_runs, record_run
+from mllab.runs.index import find_run, list_runs, record_run
 
 
 def _writer(db, worker, n):

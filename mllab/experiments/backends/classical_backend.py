@@ -1,4 +1,4 @@
-"""Fitting a classical estimator inside a run directory (``kind="classical"`` models).
+"""The ``classical`` backend: an estimator (``kind="classical"`` models) fitted inside a run directory.
 
 Estimators see flattened inputs ``(n, d)``. Classifiers record test/train
 (and validation) accuracy and predictions (train accuracy on the rows fitted:
@@ -6,7 +6,7 @@ an SVM's ``train_subset``); ``task="reduce"`` models (PCA)
 record reconstruction PSNR. The figures these models owe their users are
 drawn into the run's ``figures/``: weight maps for linear models, support
 vectors in a 2-D PCA view for SVMs, TP/TN/FP/FN along the discriminant for
-a binary LDA.
+a binary LDA. The fitted estimator is the run's checkpoint (``checkpoints/last.pkl``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ from typing import Any
 
 import numpy as np
 
+import mllab.runs.checkpoints as checkpoints
+from mllab.experiments.backends import BACKENDS
+from mllab.runs.predictions import save_predictions
+from mllab.runs.spec import spec_for
+
 log = logging.getLogger(__name__)
 
 
@@ -24,14 +29,36 @@ def flat(split) -> np.ndarray:
     return split.x.reshape(len(split.x), -1)
 
 
-def fit_classical(cfg, run, splits, model, entry) -> dict[str, Any]:
-    from mllab.experiments.runner import save_predictions
+@BACKENDS.register("classical")
+class ClassicalBackend:
+    """Estimators with the scikit-learn contract, fitted once on flattened inputs."""
 
+    def fit(self, cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
+        spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
+        model = spec.build()
+        spec.write(run.path)
+        return fit_classical(cfg, run, splits, model, is_reduction(cfg))
+
+    def evaluate(self, cfg, run, splits, checkpoint: str) -> dict[str, float]:
+        model = run.model("last")
+        if is_reduction(cfg):
+            return {"test_psnr": model.reconstruction_psnr(flat(splits.test))}
+        return {"test_accuracy": float(np.mean(model.predict(flat(splits.test)) == splits.test.y))}
+
+
+def is_reduction(cfg) -> bool:
+    from mllab.models.registry import MODELS
+
+    return MODELS.entry(cfg.model.name).meta.get("task") == "reduce"
+
+
+def fit_classical(cfg, run, splits, model, reduce: bool) -> dict[str, Any]:
     run.write_env({"device": "cpu", "data": splits.dataset.summary()})
     t0 = time.perf_counter()
     model.fit(flat(splits.train), splits.train.y)
     fit_seconds = time.perf_counter() - t0
-    if entry.meta.get("task") == "reduce":
+    checkpoints.save_estimator(checkpoints.path_of(run.checkpoints, "last", "classical"), model)
+    if reduce:
         final = {"test_psnr": model.reconstruction_psnr(flat(splits.test)),
                  "train_psnr": model.reconstruction_psnr(flat(splits.train))}
     else:
@@ -43,7 +70,7 @@ def fit_classical(cfg, run, splits, model, entry) -> dict[str, Any]:
                  "train_accuracy": float(model.score(flat(splits.train)[fitted], splits.train.y[fitted]))}
         if splits.val is not None:
             final["val_accuracy"] = float(model.score(flat(splits.val), splits.val.y))
-        save_predictions(run, splits, pred)
+        save_predictions(run.path, splits.test, splits.dataset.classes, pred)
     run.append_metrics({"epoch": 1, **final, "seconds": round(fit_seconds, 3)})
     if cfg.output.figures:
         draw_classical_figures(model, splits, run)

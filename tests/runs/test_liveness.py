@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mllab.experiments import liveness
-from mllab.experiments.liveness import StillRunningError, is_alive, owner, status
+from mllab.runs import liveness
+from mllab.runs.liveness import StillRunningError, is_alive, owner, status
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="liveness reads /proc (Linux)")
 
@@ -41,8 +41,8 @@ def test_status_says_interrupted_only_for_a_running_run_whose_process_is_gone():
 
 
 def test_resume_refuses_a_seed_group_that_a_live_process_is_training(tmp_path):
-    from mllab.experiments.config import resolve_config
     from mllab.experiments.runner import resume_group, run_group
+    from mllab.runs.config import resolve_config
 
     cfg = resolve_config({"experiment": "g", "seeds": 2, "model": {"name": "mlp", "params": {"widths": [8]}},
                           "training": {"epochs": 1}, "output": {"figures": False}})

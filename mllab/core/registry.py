@@ -16,9 +16,15 @@ thing is usable and tested the moment it is registered.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
+
+from mllab.core.errors import ConfigError, UnknownNameError
+
+LISTED = 12  # up to this many registered names an unknown-name error lists them all; above, the closest ones
 
 
 @dataclass(frozen=True)
@@ -39,8 +45,10 @@ class Entry:
 class Registry:
     """Name -> factory map. Duplicate names raise; lookups name the choices."""
 
-    def __init__(self, kind: str, loader: Callable[[], None] | None = None):
-        self.kind = kind
+    def __init__(self, kind: str, loader: Callable[[], None] | None = None, listing: str | None = None):
+        """``loader`` imports the modules that register entries (on first read); ``listing`` is the command
+        that lists the names (named in an unknown-name error)."""
+        self.kind, self.listing = kind, listing
         self._entries: dict[str, Entry] = {}
         self._loader = loader  # imports the modules that register entries
         self._loaded = loader is None
@@ -72,9 +80,17 @@ class Registry:
         try:
             return self._entries[name]
         except KeyError:
-            raise KeyError(
-                f"unknown {self.kind} {name!r}; registered: {', '.join(self.names()) or '(none)'}"
-            ) from None
+            raise UnknownNameError(self.unknown(name)) from None
+
+    def unknown(self, name: str) -> str:
+        """The message for a name not registered: every name when there are few, else the closest ones."""
+        names = self.names()
+        if len(names) <= LISTED:
+            return f"unknown {self.kind} {name!r}; registered: {', '.join(names) or '(none)'}"
+        close = difflib.get_close_matches(str(name), names, n=5, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        where = f": '{self.listing}' shows them" if self.listing else ""
+        return f"unknown {self.kind} {name!r}; {hint}({len(names)} registered{where})"
 
     def get(self, name: str) -> Callable[..., Any]:
         return self.entry(name).factory
@@ -99,3 +115,16 @@ class Registry:
     def __len__(self) -> int:
         self._ensure_loaded()
         return len(self._entries)
+
+
+def check_params(kind: str, name: str, factory: Callable, params: dict[str, Any],
+                 reserved: tuple[str, ...] = ("input_shape", "num_classes")) -> None:
+    """Reject ``params`` that ``factory`` does not take, naming the allowed ones (``reserved`` are filled in
+    by the caller, not by the user)."""
+    sig = inspect.signature(factory)
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    allowed = [p for p in sig.parameters if p not in reserved]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ConfigError(f"model.params: {kind} {name!r} takes no parameter {unknown}; allowed: {allowed}")

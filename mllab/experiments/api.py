@@ -1,0 +1,41 @@
+"""The Python API's training entry point: ``mllab.train(recipe, overrides, seeds, out)``.
+
+>>> import mllab
+>>> group = mllab.train("demo", overrides=["training.epochs=1"], seeds=1, out="/tmp/mllab-api-doctest")  # doctest: +SKIP
+>>> group.runs[0].summary["final"]["test_accuracy"]  # doctest: +SKIP
+0.93
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from mllab.experiments.recipes import config_for
+from mllab.experiments.runner import run_group
+from mllab.runs.load import Run, load_run
+
+
+@dataclass
+class Group:
+    """A trained seed group: its folder, the table over seeds (mean, std, max per metric), published vs
+    measured, and its runs (each a :class:`~mllab.runs.load.Run`: ``.path``, ``.summary``, ``.model()``)."""
+
+    path: Path
+    table: dict[str, dict[str, float]]
+    published_vs_measured: list[dict[str, Any]]
+    runs: list[Run]
+
+
+def train(recipe: str, overrides: Sequence[str] = (), seeds: int | None = None, out: str | Path | None = None,
+          quiet: bool = True, jobs: int = 1) -> Group:
+    """Train a recipe name or YAML file with ``key=value`` overrides, as ``mllab train`` does.
+
+    ``seeds``: how many seeds (default: the recipe's); ``out``: the runs folder (default: ``output.root``);
+    ``jobs``: seeds trained in parallel processes.
+    """
+    cfg = config_for(str(recipe), list(overrides) + ([f"seeds={seeds}"] if seeds else []))
+    result = run_group(cfg, root=out, quiet=quiet, jobs=jobs)
+    return Group(Path(result["group"]), result["table"], result["published_vs_measured"],
+                 [load_run(p) for p in result["runs"]])

@@ -1,0 +1,23 @@
+"""The ``model`` section of a run config: a registered model, its parameters, init and engine."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from mllab.core.config import Section, registered
+
+
+def _inits():
+    from mllab.train.init import INITS
+
+    return INITS
+
+
+class ModelConfig(Section):
+    name: str = "small_cnn"
+    params: dict[str, Any] = Field(default_factory=dict, description="keyword params of the model factory")
+    init: Annotated[str, registered(_inits, "default")] = Field(
+        "default", description="weight init of Linear/Conv layers (default: the framework's own)")
+    backend: Literal["torch", "numpy"] = "torch"

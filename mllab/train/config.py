@@ -1,0 +1,104 @@
+"""The training sections of a run config: optimizer, penalty, schedule, training (augment, early stopping).
+
+Names (optimizer, schedule, loss) are checked against the registries that define them
+(:data:`~mllab.train.optim.OPTIMIZERS`, :data:`~mllab.train.schedules.SCHEDULES`,
+:data:`~mllab.train.losses.LOSSES`), read when a config is first validated.
+
+>>> OptimizerConfig(name="adam").name
+'adam'
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from mllab.core.config import Section, registered
+
+
+def _optimizers():
+    from mllab.train.optim import OPTIMIZERS
+
+    return OPTIMIZERS
+
+
+def _schedules():
+    from mllab.train.schedules import SCHEDULES
+
+    return SCHEDULES
+
+
+def _losses():
+    from mllab.train.losses import LOSSES
+
+    return LOSSES
+
+
+class OptimizerConfig(Section):
+    name: Annotated[str, registered(_optimizers)] = "sgd"
+    lr: float = Field(0.01, gt=0)
+    momentum: float = Field(0.0, ge=0, lt=1)
+    nesterov: bool = False
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    lr_mult: dict[str, float] = Field(default_factory=dict, description="parameter-name prefix -> lr multiplier")
+
+    @model_validator(mode="after")
+    def _nesterov_needs_momentum(self):
+        if self.nesterov and (self.name != "sgd" or self.momentum == 0):
+            raise ValueError("optimizer.nesterov=true needs optimizer.name=sgd and optimizer.momentum > 0")
+        return self
+
+
+class PenaltyConfig(Section):
+    l1: float = Field(0.0, ge=0, description="coefficient of sum |w| added to the loss")
+    l2: float = Field(0.0, ge=0, description="coefficient of sum w^2 added to the loss")
+    params: str = Field("*weight", description="glob over parameter names the penalties apply to")
+
+
+class ScheduleConfig(Section):
+    name: Annotated[str, registered(_schedules)] = "constant"
+    step_size: int = Field(30, ge=1, description="step: decay every step_size epochs")
+    milestones: list[int] = Field(default_factory=list, description="multistep: epochs where lr *= gamma")
+    gamma: float = Field(0.1, gt=0)
+    phases: dict[int, float] = Field(default_factory=dict, description="piecewise: {start_epoch: lr factor}")
+    last_epochs: int = Field(10, ge=1, description="last_epochs: multiply lr by `factor` for the last N epochs")
+    factor: float = Field(0.5, gt=0)
+    warmup_fraction: float = Field(0.25, ge=0, lt=1, description="onecycle: fraction of steps spent warming up")
+    final_factor: float = Field(0.0, ge=0, description="cosine/onecycle: lr factor reached at the end")
+
+
+class AugmentConfig(Section):
+    crop_padding: int = Field(0, ge=0, description="random crop after zero padding by this many pixels")
+    flip: bool = Field(False, description="random horizontal flip")
+    shift: int = Field(0, ge=0, description="random translation by up to this many pixels")
+    unknown_words: float = Field(0.0, ge=0, lt=1, description="token ids: replace each word by <unk> with this "
+                                 "probability (trains the embedding unseen test words get)")
+
+
+class EarlyStoppingConfig(Section):
+    metric: str = "val_loss"
+    patience: int = Field(0, ge=0, description="epochs without improvement before stopping; 0 = off")
+
+
+class TrainingConfig(Section):
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(128, ge=1)
+    eval_batch_size: int = Field(1024, ge=1)
+    loss: Annotated[str, registered(_losses)] = "cross_entropy"
+    shuffle: bool = Field(True, description="a new random order every epoch (false: the data's order)")
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
+    select: str | None = Field(None, description="metric picking the best checkpoint, e.g. val_accuracy")
+    grad_clip: float | None = Field(None, gt=0)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's choice)")
+    channels_last: bool | None = Field(None, description="image batches and conv weights in channels-last layout "
+                                       "(faster convolutions); unset: on for nets with Conv2d and no ConvTranspose2d")
+    precision: Literal["fp32", "bf16"] = Field("fp32", description="bf16: the training forward pass under bfloat16 "
+                                               "autocast (weights, gradients, loss and evaluation stay float32); "
+                                               "2.4-3.3x faster NiN/LeNet-5/LSTM steps on CPUs with AMX, slower for "
+                                               "depthwise convs (bench/precision.py); refused on CPUs "
+                                               "without bf16 units (AVX512-BF16/AMX), where it is 6-33x slower")
