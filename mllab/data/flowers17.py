@@ -15,7 +15,6 @@ knows), else the digest of the images' own hash list.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
 from mllab.data.files import ChecksumError, DataFile, find_file
+from mllab.data.jpeg import decode_square
 from mllab.data.registry import DATASETS
 
 log = logging.getLogger(__name__)
@@ -88,20 +88,7 @@ def verify_files() -> list[tuple[Path, str, str]]:
 
 def decode(blob: bytes, size: int, source: str) -> np.ndarray:
     """One JPEG -> ``(3, size, size)`` uint8: shorter side to ``size``, centre crop."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(blob)) as im:
-            im.draft("RGB", (size, size))  # JPEG DCT scaling: decodes at >= size, several times faster
-            im = im.convert("RGB")
-    except (UnidentifiedImageError, OSError) as err:
-        raise ValueError(f"flowers17: {source} is not a readable JPEG ({err}); fetch it again") from err
-    w, h = im.size
-    scale = size / min(w, h)
-    nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
-    im = im.resize((nw, nh), Image.Resampling.BICUBIC, reducing_gap=3.0)
-    left, top = (nw - size) // 2, (nh - size) // 2
-    return np.asarray(im.crop((left, top, left + size, top + size))).transpose(2, 0, 1)  # (H, W, C) -> (C, H, W)
+    return decode_square(blob, size, "flowers17", source)
 
 
 def split_indices(y: np.ndarray, seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ import importlib
 
 from mllab.core.registry import Registry
 
-LOADER_MODULES = ("digits", "idx_datasets", "cifar10", "svhn", "nist36", "sst2", "flowers17")
+LOADER_MODULES = ("digits", "idx_datasets", "cifar10", "svhn", "nist36", "sst2", "flowers17", "flowers102")
 
 
 def _import_loaders() -> None:

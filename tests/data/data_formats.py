@@ -154,3 +154,35 @@ def write_emnist(folder: Path, x_train, y_train, x_test, y_test) -> dict[str, by
         out[images] = write_idx_gz(folder / images, np.ascontiguousarray(x[:, 0].transpose(0, 2, 1)))
         out[labels] = write_idx_gz(folder / labels, y.astype(np.uint8))
     return out
+
+
+# --- Oxford Flowers-102 (a .tgz of JPEGs and two MATLAB files) --------------------------------------------
+
+def write_flowers102(folder: Path, jpegs: dict[int, bytes], labels: np.ndarray, setid: dict[str, np.ndarray],
+                     dtype=np.uint16) -> dict[str, bytes]:
+    """The three upstream files, laid out as upstream does; returns name -> file bytes.
+
+    ``102flowers.tgz``: a ``jpg`` folder entry, then ``jpg/image_NNNNN.jpg`` for each image number in ``jpegs``;
+    ``imagelabels.mat``: ``labels`` (1, N), classes 1-based; ``setid.mat``: ``trnid``, ``valid``, ``tstid``,
+    each (1, k), 1-based image numbers. ``dtype``: how the MATLAB variables are stored.
+    """
+    from scipy.io import savemat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.addfile(_dir_entry("jpg"))
+        for n, blob in sorted(jpegs.items()):
+            info = tarfile.TarInfo(f"jpg/image_{n:05d}.jpg")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+    (folder / "102flowers.tgz").write_bytes(buf.getvalue())
+    savemat(folder / "imagelabels.mat", {"labels": np.asarray(labels, dtype)[None, :]})
+    savemat(folder / "setid.mat", {k: np.asarray(v, dtype)[None, :] for k, v in setid.items()})
+    return {name: (folder / name).read_bytes() for name in ("102flowers.tgz", "imagelabels.mat", "setid.mat")}
+
+
+def _dir_entry(name: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.mode = tarfile.DIRTYPE, 0o755
+    return info

@@ -12,7 +12,8 @@ WITH_FILES = [n for n in NAMES if DATASETS.entry(n).meta["files"]]
 
 
 def test_expected_datasets_registered():
-    expected = {"digits", "mnist", "fashion_mnist", "emnist", "cifar10", "svhn", "nist36", "sst2", "flowers17"}
+    expected = {"digits", "mnist", "fashion_mnist", "emnist", "cifar10", "svhn", "nist36", "sst2", "flowers17",
+                "flowers102"}
     assert expected <= set(NAMES)
 
 
