@@ -12,8 +12,9 @@ import typer
 
 from mllab.cli.errors import fail
 
+# rich_markup_mode=None: help texts are printed as written ('[invert]' in an example is not markup)
 app = typer.Typer(help="mllab: build, train, compare and look inside machine-learning models.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 data_app = typer.Typer(help="Datasets: list, describe, fetch, verify.", no_args_is_help=True)
 models_app = typer.Typer(help="Registered models.", no_args_is_help=True)
 recipes_app = typer.Typer(help="Packaged recipes (configs that reproduce the reports).", no_args_is_help=True)
@@ -53,7 +54,10 @@ def train(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Seeds trained in parallel processes."),
     quiet: bool = QUIET,
 ) -> None:
-    """Train a recipe or config file: mllab train lenet5_mnist training.epochs=5 --seeds 3"""
+    """Train a recipe or config file: mllab train s003_lenet_mnist_l2 training.epochs=5 --seeds 3
+
+    Runs are filed under the config's experiment: runs/<experiment>/<group>/seed<k>. A recipe's model is
+    built by its engine's backend (torch, numpy or classical); 'mllab recipes list' names the recipes."""
     from mllab.cli.commands import do_resume, do_train
 
     args = list(args or [])
@@ -78,7 +82,10 @@ def demo(out: Optional[Path] = typer.Option(None, "--out", help="Runs root folde
 def evaluate(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>)."),
              overrides: Optional[List[str]] = typer.Argument(None, help="data.* overrides, e.g. data.test_transforms=[invert]"),
              checkpoint: str = typer.Option("auto", help="best, last, or auto (best if the run selected one)")) -> None:
-    """Evaluate a trained run on its test split (optionally with changed data settings)."""
+    """Evaluate a trained run on its test split (optionally with changed data settings).
+
+    The run's model is rebuilt from its folder (model.json, checkpoint) and tested with the task it was
+    trained with, so on unchanged data every recorded test metric is reproduced."""
     from mllab.cli.commands import do_eval
 
     do_eval(run, list(overrides or []), checkpoint)

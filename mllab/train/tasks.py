@@ -8,11 +8,10 @@ from the sums at the end.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
+from mllab.core.metrics import psnr_from_mse
 from mllab.train.losses import get_loss
 
 
@@ -66,6 +65,6 @@ class ReconstructTask:
     @staticmethod
     def metrics(sums: dict[str, float], n: int) -> dict[str, float]:
         mse = sums["sq_error"] / n
-        return {"loss": sums["loss"] / n, "psnr": 10 * math.log10(1.0 / mse) if mse > 0 else float("inf")}
+        return {"loss": sums["loss"] / n, "psnr": psnr_from_mse(mse)}
 
     predict = None

@@ -4,10 +4,10 @@ import io
 
 import numpy as np
 import pytest
-
-import mllab.data.flowers102 as flowers102
 from conftest import require_real
 from data_formats import md5, write_flowers102
+
+import mllab.data.flowers102 as flowers102
 from mllab.data import ChecksumError, MissingDataError, load
 from mllab.data.files import DataFile
 from mllab.data.verify import verify
@@ -181,9 +181,9 @@ def test_fetch_downloads_the_three_files(folder, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("recipe, size", [("s002_flowers102_small_cnn", 64), ("s002_flowers102_squeezenet", 128)])
 def test_recipes_load_the_official_train_and_val(folder, recipe, size):
-    from mllab.experiments.build import prepare_data
-    from mllab.experiments.config import resolve_config
+    from mllab.experiments.features import prepare_data
     from mllab.experiments.recipes import load_recipe
+    from mllab.runs.config import resolve_config
 
     cfg = resolve_config(load_recipe(recipe))
     splits = prepare_data(cfg.data)
@@ -194,9 +194,9 @@ def test_recipes_load_the_official_train_and_val(folder, recipe, size):
 
 
 def test_small_cnn_recipe_trains_on_the_fixture(folder, tmp_path):
-    from mllab.experiments.config import resolve_config
     from mllab.experiments.recipes import load_recipe
     from mllab.experiments.runner import run_group
+    from mllab.runs.config import resolve_config
 
     cfg = resolve_config(load_recipe("s002_flowers102_small_cnn"),
                          ["training.epochs=1", "seeds=1", "output.figures=false"])

@@ -10,7 +10,6 @@ epoch's start); penalties are not supported here (use ``optimizer.weight_decay``
 from __future__ import annotations
 
 import json
-import math
 import time
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from mllab.core.errors import ConfigError
 from mllab.core.files import atomic_write_text
+from mllab.core.metrics import psnr_from_mse
 from mllab.experiments.backends import BACKENDS
 from mllab.runs.predictions import save_predictions
 from mllab.runs.spec import spec_for
@@ -141,7 +141,7 @@ def draw_scratch_figures(model, splits, run, tag: str) -> list:
 def _scores(st, model, split, reconstruct: bool, loss: str, prefix: str) -> dict[str, float]:
     scores = st.evaluate(model, split.x, None if reconstruct else split.y, loss=loss)
     if reconstruct:
-        scores["psnr"] = 10 * math.log10(1.0 / scores["loss"])
+        scores["psnr"] = psnr_from_mse(scores["loss"])
     return {f"{prefix}_{k}": v for k, v in scores.items()}
 
 
