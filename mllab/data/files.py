@@ -15,6 +15,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from mllab.core.errors import MllabError
 
@@ -45,14 +46,54 @@ class DataFile:
     md5: str | None = None
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("MLLAB_CACHE") or Path.home() / ".cache" / "mllab")
+@dataclass(frozen=True)
+class SearchDir:
+    """One folder searched for dataset files, where it comes from, and whether it is there.
+
+    ``source`` is ``"MLLAB_DATA"``, ``"MLLAB_CACHE"``, or ``"default cache"`` (``~/.cache/mllab``
+    when ``MLLAB_CACHE`` is unset). ``exists`` is true for an existing folder only, not for a file.
+    """
+
+    path: Path
+    source: str
+    exists: bool
 
 
-def search_dirs() -> list[Path]:
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("MLLAB_CACHE") or Path.home() / ".cache" / "mllab")
+
+
+def data_roots(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The ``MLLAB_DATA`` entries, in order (empty entries skipped)."""
+    env = os.environ if environ is None else environ
+    return [Path(p) for p in env.get("MLLAB_DATA", "").split(":") if p]
+
+
+def search_dirs(environ: Mapping[str, str] | None = None) -> list[Path]:
     """Folders searched for dataset files: ``MLLAB_DATA`` entries, then the cache."""
-    roots = [Path(p) for p in os.environ.get("MLLAB_DATA", "").split(":") if p]
-    return roots + [cache_dir()]
+    return data_roots(environ) + [cache_dir(environ)]
+
+
+def describe_search(environ: Mapping[str, str] | None = None) -> list[SearchDir]:
+    """The folders :func:`find_file` searches, in its order, each with its source and whether it exists.
+
+    ``environ`` defaults to ``os.environ``. A missing folder is listed, not dropped: a typo in
+    ``MLLAB_DATA`` shows as a folder that does not exist.
+
+    >>> env = {"MLLAB_DATA": "/nonexistent/data::/", "MLLAB_CACHE": "/nonexistent/cache"}
+    >>> for d in describe_search(env):
+    ...     print(d.source, d.path, d.exists)
+    MLLAB_DATA /nonexistent/data False
+    MLLAB_DATA / True
+    MLLAB_CACHE /nonexistent/cache False
+    >>> describe_search({})[-1].source
+    'default cache'
+    """
+    env = os.environ if environ is None else environ
+    cache_source = "MLLAB_CACHE" if env.get("MLLAB_CACHE") else "default cache"
+    sources = ["MLLAB_DATA"] * len(data_roots(env)) + [cache_source]
+    return [SearchDir(path, source, path.is_dir()) for path, source in zip(search_dirs(env), sources, strict=True)]
 
 
 def candidate_paths(folders: tuple[str, ...], filename: str) -> list[Path]:
