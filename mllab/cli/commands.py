@@ -7,6 +7,8 @@ clear message with exit status 2, not a traceback.
 from __future__ import annotations
 
 import json
+import signal
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -19,10 +21,29 @@ def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | N
     from mllab.experiments.recipes import config_for
     from mllab.experiments.runner import run_group
 
-    with user_errors():
+    started: list[Path] = []
+    with user_errors(), interrupted_says_how_to_resume(started):
         cfg = config_for(target, overrides + ([f"seeds={seeds}"] if seeds else []))
-        result = run_group(cfg, root=out, quiet=quiet, jobs=jobs)
+        result = run_group(cfg, root=out, quiet=quiet, jobs=jobs, announce=started.append)
     print_group(result)
+
+
+@contextmanager
+def interrupted_says_how_to_resume(started: list[Path]):
+    """Ctrl-C or SIGTERM while training: say so and print the command that resumes ``started[-1]``."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        where = f": mllab train --resume {started[-1]}" if started else " (nothing was written yet)"
+        typer.echo(f"interrupted; finished epochs are kept. Resume with{where}", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def print_group(result: dict) -> None:
@@ -42,7 +63,9 @@ def print_group(result: dict) -> None:
                    f"{'-' if not ours else format(ours['mean'], '.4f')}")
     if len(result["runs"]) > 1:
         typer.echo(f"table: {Path(result['group']) / 'table.md'}")
-    typer.echo(f"report: {result.get('report') or Path(result['runs'][0]) / 'report.html'}")
+    report = Path(result.get("report") or Path(result["runs"][0]) / "report.html")
+    if report.is_file():
+        typer.echo(f"report: {report}")
     failed = [s for s in result["summaries"] if s.get("status") != "completed"]
     for s in failed:
         typer.echo(f"error: seed {s.get('seed')} {s.get('status')}: {s.get('error')}", err=True)
@@ -51,22 +74,23 @@ def print_group(result: dict) -> None:
 
 
 def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1, seeds: int | None = None) -> None:
+    from mllab.core.errors import NotARunError
     from mllab.experiments.runner import resume_group, run_one
     from mllab.runs.group import is_group
     from mllab.runs.liveness import refuse_if_alive
-    from mllab.runs.rundir import RunDir
+    from mllab.runs.rundir import RunDir, not_a_run
 
     if is_group(run_path):
-        with user_errors():
+        with user_errors(), interrupted_says_how_to_resume([run_path]):
             result = resume_group(run_path, out, quiet=quiet, jobs=jobs, seeds=seeds)
         return print_group(result)
     if seeds is not None:
         fail(f"--seeds with --resume grows a seed group, and {run_path} is one run (no group.yaml): "
              f"give its group folder ({run_path.parent}) instead")
     run = RunDir(run_path)
-    with user_errors():
+    with user_errors(), interrupted_says_how_to_resume([run_path]):
         if not (run.path / "config.yaml").is_file():
-            raise FileNotFoundError(f"{run_path} is not a run folder (no config.yaml)")
+            raise NotARunError(not_a_run(run.path))
         refuse_if_alive(run.read_summary(), run.path)
         cfg = run.read_config()
         root = out or _runs_root(run.path, cfg.experiment)
@@ -164,12 +188,20 @@ def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
     from mllab.runs.index import list_runs
     from mllab.runs.rundir import RunDir
 
-    for r in list_runs(root / "index.sqlite", experiment, limit):
+    db = root / "index.sqlite"
+    rows = list_runs(db, experiment, limit)
+    if not rows:
+        where = f"{db.resolve()}" + ("" if db.is_file() else " (no such file)")
+        typer.echo(f"no runs{f' of experiment {experiment}' if experiment else ''} recorded in {where}; "
+                   f"give the runs folder with --root", err=True)
+        return
+    typer.echo(f"{'started (UTC)':25s}  {'status':11s} {'test acc':>8s}  run id (under {root})")
+    for r in rows:
         acc = (r["metrics"] or {}).get("test_accuracy")
         state, hint = r["status"], ""
         if state == "running":  # the index cannot tell a killed run: its summary's owner can
             state, hint = live_status(Path(r["path"]), RunDir(r["path"]).read_summary() or {"status": "running"})
-        typer.echo(f"{r['started']}  {state:11s} {'-' if acc is None else f'{acc:.4f}':>7s}  {r['id']}"
+        typer.echo(f"{r['started']:25s}  {state:11s} {'-' if acc is None else f'{acc:.4f}':>8s}  {r['id']}"
                    f"{f'  ({hint})' if hint else ''}")
 
 
@@ -185,13 +217,45 @@ def live_status(run_path: Path, summary: dict) -> tuple[str, str]:
     return state, f"resume: mllab train --resume {target}"
 
 
-def do_runs_show(run_path: Path) -> None:
-    from mllab.runs.rundir import RunDir
+def do_runs_show(run_path: Path, root: Path) -> None:
+    from mllab.runs.index import find_run
+    from mllab.runs.rundir import RunDir, not_a_run
 
+    if not run_path.exists() and (row := find_run(root / "index.sqlite", str(run_path))):
+        run_path = Path(row["path"])  # an id as 'mllab runs list' prints it
     summary = RunDir(run_path).read_summary()
     if not summary:
-        fail(f"{run_path}: no summary.json (not a run folder, or the run never started)")
+        has_config = (run_path / "config.yaml").is_file()
+        fail(f"{run_path}: no summary.json (the run never started)" if has_config else not_a_run(run_path))
     typer.echo(json.dumps(summary, indent=2))
     state, hint = live_status(run_path, summary)
     if hint:
         typer.echo(f"status now: {state} (the process that wrote 'running' is gone); {hint}")
+
+
+def do_report(path: Path) -> None:
+    """Rebuild a run's or a group's report; anything else is one line of error and nothing is written."""
+    from mllab.core.errors import NotARunError
+    from mllab.report.group import write_group_report
+    from mllab.report.html import write_report
+    from mllab.runs.group import is_group
+    from mllab.runs.rundir import RunDir, not_a_run
+
+    with user_errors():
+        if (path / "aggregate.json").is_file():
+            for seed in sorted(p.parent for p in path.glob("seed*/summary.json")):
+                write_report(RunDir(seed))
+            return typer.echo(f"report: {write_group_report(path)}")
+        if is_group(path):
+            raise NotARunError(f"{path} is a seed group without its table (aggregate.json): it was interrupted; "
+                               f"finish it with 'mllab train --resume {path}', or report one seed ({path}/seed<k>)")
+        if not (path / "summary.json").is_file():
+            raise NotARunError(not_a_run(path))
+        typer.echo(f"report: {write_report(RunDir(path))}")
+
+
+def do_data_where() -> None:
+    from mllab.data.files import describe_search
+
+    for d in describe_search():
+        typer.echo(f"{d.source:14s} {'found  ' if d.exists else 'missing'} {d.path}")

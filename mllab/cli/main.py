@@ -94,16 +94,9 @@ def evaluate(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>
 @app.command()
 def report(run: Path = typer.Argument(..., help="Run folder, or a group folder (all its seeds).")) -> None:
     """Rebuild a run's (or a seed group's) figures and report.html from its files (no retraining)."""
-    from mllab.report.group import write_group_report
-    from mllab.report.html import write_report
-    from mllab.runs.rundir import RunDir
+    from mllab.cli.commands import do_report
 
-    if (run / "aggregate.json").is_file():
-        for seed in sorted(p.parent for p in run.glob("seed*/summary.json")):
-            write_report(RunDir(seed))
-        typer.echo(f"report: {write_group_report(run)}")
-    else:
-        typer.echo(f"report: {write_report(RunDir(run))}")
+    do_report(run)
 
 
 # --- data -----------------------------------------------------------------------------
@@ -113,6 +106,14 @@ def data_list() -> None:
     from mllab.cli.commands import do_data_list
 
     do_data_list()
+
+
+@data_app.command("where")
+def data_where() -> None:
+    """The folders searched for dataset files, in order (MLLAB_DATA, then the cache), and whether they exist."""
+    from mllab.cli.commands import do_data_where
+
+    do_data_where()
 
 
 @data_app.command("info")
@@ -174,11 +175,13 @@ def runs_list(experiment: Optional[str] = typer.Option(None, "--experiment", "-e
 
 
 @runs_app.command("show")
-def runs_show(run: Path) -> None:
+def runs_show(run: Path = typer.Argument(..., help="Run folder, or a run id as 'mllab runs list' prints it."),
+              root: Path = typer.Option(Path("runs"), "--root", help="Runs folder whose index resolves an id.")
+              ) -> None:
     """A run's summary (final metrics, status, times)."""
     from mllab.cli.commands import do_runs_show
 
-    do_runs_show(run)
+    do_runs_show(run, root)
 
 
 @runs_app.command("published")
@@ -197,14 +200,14 @@ def runs_published(root: Path = typer.Option(Path("runs"), "--root", help="Runs 
 @runs_app.command("compare")
 def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folders (a group adds all its seeds)."),
                  metric: list[str] = typer.Option(["train_loss"], "--metric", "-m", help="Per-epoch metric; repeat."),
-                 out: Path = typer.Option(Path("compare.png"), "--out", "-o", help="PNG to write.")) -> None:
+                 out: Optional[Path] = typer.Option(None, "--out", "-o", help="PNG to write (default: compare.png "
+                                                    "in the folder that holds the runs compared).")) -> None:
     """Overlay per-epoch curves of several runs, labelled by their config differences."""
-    from mllab.report.compare import compare_curves
+    from mllab.cli.errors import user_errors
+    from mllab.report.compare import compare_curves, default_figure_path
 
-    try:
-        typer.echo(f"figure: {compare_curves(runs, metric, out)}")
-    except (FileNotFoundError, KeyError) as e:
-        fail(str(e).strip('"'))
+    with user_errors():
+        typer.echo(f"figure: {compare_curves(runs, metric, out or default_figure_path(runs))}")
 
 
 def main() -> None:

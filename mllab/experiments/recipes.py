@@ -12,6 +12,7 @@ another model than its base does not inherit the base's ``model.params``
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import yaml
 
 from mllab.core.registry import Registry
+
+log = logging.getLogger(__name__)
 
 
 def _recipe_files():
@@ -55,10 +58,27 @@ def config_for(target: str, overrides: list[str] = ()):
     """
     from mllab.runs.config import resolve_config
 
-    tree = load_recipe(target)
+    tree = drop_params_of_a_replaced_model(load_recipe(target), overrides)
     tree.setdefault("recipe", target)
     tree["overrides"] = list(tree.get("overrides") or []) + [o for o in overrides if not o.startswith("seeds=")]
     return resolve_config(tree, overrides)
+
+
+def drop_params_of_a_replaced_model(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """``tree`` without its ``model.params`` when an override names another model and sets none of its params:
+    parameters belong to a model (``model.name=lenet5`` on the demo must not hand lenet5 small_cnn's
+    ``channels``). Logged, so the user knows what was dropped."""
+    from mllab.core.config import parse_override
+
+    names = [value for path, value in map(parse_override, overrides) if path == ["model", "name"]]
+    model = tree.get("model") or {}
+    if not names or names[-1] == model.get("name") or not model.get("params"):
+        return tree
+    if any(o.startswith("model.params") for o in overrides):
+        return tree
+    log.warning("model.name=%s replaces %s: its params %s are dropped (set model.params.* for %s if needed)",
+                names[-1], model.get("name"), sorted(model["params"]), names[-1])
+    return {**tree, "model": {k: v for k, v in model.items() if k != "params"}}
 
 
 def load_recipe(name_or_path: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 import mllab.runs.index as index
-from mllab.core.errors import ConfigError, NonFiniteLossError
+from mllab.core.errors import ConfigError, MllabError, NonFiniteLossError
 from mllab.core.files import atomic_write_text
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.backends import backend_for
@@ -41,10 +42,14 @@ def new_group_dir(root: Path, cfg) -> Path:
     return root / cfg.experiment / f"{stamp}-{cfg.model.name}-{secrets.token_hex(2)}"
 
 
-def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: int = 1) -> dict[str, Any]:
+def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: int = 1,
+              announce: Callable[[Path], None] | None = None) -> dict[str, Any]:
     """Train ``cfg.seeds`` seeds (seed, seed+1, ...), ``jobs`` at a time, and write the aggregate table.
 
     A dataset that is absent is replaced by the config's first present ``data.stand_in`` (recorded in the run).
+    ``announce(group)`` is called once the group folder exists (the CLI names it when interrupted). A
+    configuration or data error (:class:`~mllab.core.errors.MllabError`) stops the group and leaves no folder
+    of a seed that never trained (:func:`run_trial`).
     """
     from mllab.experiments.stand_in import apply_stand_in
 
@@ -53,9 +58,19 @@ def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: in
     group = new_group_dir(root, cfg)
     group.mkdir(parents=True)
     atomic_write_text(group / GROUP_CONFIG, cfg.to_yaml())  # what --resume GROUP needs if the group is killed
+    if announce:
+        announce(group)
     trials = [(seed_config(cfg, k), seed_dir(group, cfg.seed + k), root, quiet or jobs > 1)
               for k in range(cfg.seeds)]
-    return _finish_group(group, cfg, run_trials(run_trial, trials, jobs))
+    try:
+        summaries = run_trials(run_trial, trials, jobs)
+    except MllabError:
+        if not any(group.glob("seed*")):
+            shutil.rmtree(group, ignore_errors=True)
+            if not any(group.parent.iterdir()):
+                group.parent.rmdir()  # the experiment's folder, made for this group alone
+        raise
+    return _finish_group(group, cfg, summaries)
 
 
 def seed_config(cfg, k: int):
@@ -112,12 +127,30 @@ def _finish_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str
 
 
 def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False) -> dict[str, Any]:
-    """``run_one`` that records a failing seed (status, error) instead of ending its group."""
+    """``run_one`` that records a failing seed (status, error) instead of ending its group, except for a
+    configuration or data error (a :class:`~mllab.core.errors.MllabError` other than divergence): that one
+    ends the group, as every seed would meet it, and a seed folder that never trained is removed with its
+    index row (it would only hold the error)."""
     try:
         return run_one(cfg, run, root, quiet=quiet, resume=resume)
-    except Exception:  # the run directory and index already hold the status and the error
-        log.exception("run %s failed", run.path)
-        return run.read_summary()
+    except NonFiniteLossError as err:
+        log.warning("run %s diverged: %s", run.path, err)
+    except MllabError:
+        if not resume and not run.read_metrics():
+            discard(run, root)
+        raise
+    except Exception as err:  # a bug: the run directory and index hold the status; error.txt the traceback
+        log.error("run %s failed: %s: %s (traceback in %s)", run.path, type(err).__name__, err,
+                  run.path / "error.txt")
+    return run.read_summary()
+
+
+def discard(run: RunDir, root: Path) -> None:
+    """Remove a run folder and its row in the index."""
+    summary = run.read_summary()
+    shutil.rmtree(run.path, ignore_errors=True)
+    if summary.get("run_id"):
+        index.forget_run(root / "index.sqlite", summary["run_id"])
 
 
 def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import yaml
 
 from mllab.core import plotting
 from mllab.core.config import flatten
+from mllab.core.errors import ConfigError, NotARunError
 from mllab.runs.rundir import RunDir
 
 # differ between any two runs, say nothing about the setting, or repeat it (overrides show as the keys they set)
@@ -43,8 +44,15 @@ def run_folders(paths: list[Path]) -> list[Path]:
         elif seeds:
             out.extend(s.parent for s in seeds)
         else:
-            raise FileNotFoundError(f"{p}: no metrics.jsonl here or in seed*/ (give run or group folders)")
+            raise NotARunError(f"{p}: no metrics.jsonl here or in seed*/ (give run or group folders)")
     return out
+
+
+def default_figure_path(paths: list[Path]) -> Path:
+    """``compare.png`` in the deepest folder that holds every run compared (never the current directory)."""
+    import os
+
+    return Path(os.path.commonpath([Path(p).resolve() for p in paths])) / "compare.png"
 
 
 def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: list[str] | None = None) -> Path:
@@ -58,7 +66,7 @@ def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: li
     missing = [m for m in metrics if not any(m in rec for h in histories for rec in h)]
     if missing:
         found = sorted({k for h in histories for rec in h for k in rec})
-        raise KeyError(f"metric(s) {missing} are in none of these runs; recorded: {found}")
+        raise ConfigError(f"metric(s) {missing} are in none of these runs; recorded: {found}")
     fig = plotting.figure(5 * len(metrics), 3.6)
     axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, metric in zip(axes[0], metrics):

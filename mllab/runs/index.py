@@ -39,6 +39,13 @@ def record_run(db: Path, row: dict[str, Any]) -> None:
                     values)
 
 
+def forget_run(db: Path, run_id: str) -> None:
+    """Delete one run's row (a run folder that was removed)."""
+    if db.is_file():
+        with closing(_connect(db)) as con:
+            con.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+
 def list_runs(db: Path, experiment: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Most recent runs first."""
     if not db.is_file():

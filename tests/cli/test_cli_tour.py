@@ -1,0 +1,127 @@
+"""The README's tour as a newcomer meets it: help texts, listings, errors on wrong paths, interruptions."""
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MLLAB = [sys.executable, "-m", "mllab.cli.main"]
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def mllab(*args, check=True, **kw):
+    proc = subprocess.run(MLLAB + list(args), capture_output=True, text=True, **{"env": ENV, **kw})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"mllab {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Path:
+    """A runs folder with one 1-epoch demo group (seeds 0 and 1)."""
+    root = tmp_path_factory.mktemp("tour") / "runs"
+    mllab("train", "demo", "training.epochs=1", "--seeds", "2", "--out", str(root), "--quiet")
+    return root
+
+
+def test_help_examples_name_real_recipes_and_keep_brackets():
+    from mllab.experiments.recipes import RECIPES
+
+    example = re.search(r"mllab train (\S+)", mllab("train", "--help").stdout).group(1)
+    assert example in RECIPES
+    assert "data.test_transforms=[invert]" in mllab("eval", "--help").stdout
+
+
+def test_runs_list_has_a_header_and_says_where_it_looked_when_empty(trained, tmp_path):
+    listing = mllab("runs", "list", "--root", str(trained)).stdout.splitlines()
+    assert listing[0].split()[:4] == ["started", "(UTC)", "status", "test"] and len(listing) == 3
+    empty = mllab("runs", "list", cwd=tmp_path)
+    assert f"no runs recorded in {tmp_path / 'runs' / 'index.sqlite'} (no such file)" in empty.stderr
+
+
+def test_runs_show_takes_the_ids_runs_list_prints(trained):
+    run_id = mllab("runs", "list", "--root", str(trained)).stdout.splitlines()[1].split()[-1]
+    shown = mllab("runs", "show", run_id, "--root", str(trained)).stdout
+    assert f'"run_id": "{run_id}"' in shown
+
+
+def test_a_group_folder_given_for_a_run_says_it_is_a_group(trained):
+    group = next(trained.glob("demo/*"))
+    for command in (["eval", str(group)], ["runs", "show", str(group)]):
+        proc = mllab(*command, check=False)
+        assert proc.returncode == 2 and f"{group} is a seed group, not a run" in proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["runs/nope", "plain"])
+def test_report_on_a_folder_that_is_no_run_is_one_line_and_writes_nothing(tmp_path, where):
+    target = tmp_path / where
+    if where == "plain":
+        target.mkdir()
+    proc = mllab("report", str(target), check=False)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not (target / "report.html").exists()
+
+
+def test_a_config_error_stops_the_group_in_one_line_and_leaves_no_run_folder(tmp_path):
+    proc = mllab("train", "demo", "model.params.chanels=[8,16]", "--seeds", "2", "--out", str(tmp_path), check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "report:" not in proc.stdout
+    assert proc.stderr.strip() == ("error: model.params: model 'small_cnn' takes no parameter ['chanels']; allowed: "
+                                   "['channels', 'hidden', 'activation', 'dropout', 'fc_dropout', 'pool']")
+    assert not list(tmp_path.glob("demo/*/seed*"))
+    assert "Traceback" in mllab("--verbose", "train", "demo", "model.params.chanels=[8]", "--out", str(tmp_path),
+                                check=False).stderr  # asked for
+
+
+def test_another_model_drops_the_recipe_model_params_and_says_so(tmp_path):
+    proc = mllab("train", "demo", "model.name=mlp", "training.epochs=1", "--out", str(tmp_path), "--quiet")
+    assert "model.name=mlp replaces small_cnn: its params ['channels', 'dropout'] are dropped" in proc.stderr
+    assert "test accuracy:" in proc.stdout
+
+
+def test_run_files_follow_the_umask(trained):
+    run = next(trained.glob("demo/*/seed0"))
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("config.yaml", "summary.json", "model.json", "report.html"):
+        assert stat.S_IMODE((run / name).stat().st_mode) == 0o666 & ~umask, name
+
+
+def test_sigterm_says_the_run_was_interrupted_and_how_to_resume(tmp_path):
+    proc = subprocess.Popen(MLLAB + ["train", "demo", "--out", str(tmp_path), "--quiet"], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(1200):  # up to 2 minutes for the first epoch
+        if list(tmp_path.glob("demo/*/seed0/metrics.jsonl")) or proc.poll() is not None:
+            break
+        subprocess.run(["sleep", "0.1"])
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    group = next(tmp_path.glob("demo/*"))
+    assert proc.returncode == 130 and f"Resume with: mllab train --resume {group}" in err
+
+
+def test_runs_compare_writes_beside_the_runs_it_compares(trained, tmp_path):
+    groups = sorted(str(g) for g in trained.glob("demo/*"))
+    out = mllab("runs", "compare", *groups, cwd=tmp_path).stdout
+    assert out.strip() == f"figure: {trained.resolve() / 'demo' / groups[0].split('/')[-1] / 'compare.png'}"
+    assert not (tmp_path / "compare.png").exists()
+
+
+def test_more_jobs_than_cores_warns(tmp_path):
+    jobs = (os.cpu_count() or 1) + 1
+    proc = mllab("train", "demo", "training.epochs=1", "--seeds", "2", "--jobs", str(jobs), "--out", str(tmp_path),
+                 "--quiet")
+    assert f"--jobs {jobs} on {os.cpu_count()} CPU cores" in proc.stderr
+
+
+def test_data_where_lists_the_searched_folders(tmp_path):
+    env = {**ENV, "MLLAB_DATA": f"{tmp_path}:{tmp_path / 'absent'}", "MLLAB_CACHE": str(tmp_path / "cache")}
+    lines = mllab("data", "where", env=env).stdout.splitlines()
+    assert [line.split() for line in lines] == [["MLLAB_DATA", "found", str(tmp_path)],
+                                                ["MLLAB_DATA", "missing", str(tmp_path / "absent")],
+                                                ["MLLAB_CACHE", "missing", str(tmp_path / "cache")]]
