@@ -48,10 +48,12 @@ def test_unknown_model_param_names_the_allowed_ones(tmp_path):
         create_model("lenet5", (1, 28, 28), 10, widht=3)
 
 
-def test_raw_pixels_without_scale_are_refused(tmp_path):
-    result = run(tmp_path, data={"transforms": []})
-    summary = result["summaries"][0]
-    assert summary["status"] == "failed" and "add 'scale' to data.transforms" in summary["error"]
+def test_raw_pixels_without_scale_are_refused_before_anything_is_written(tmp_path):
+    from mllab.core.errors import MllabError
+
+    with pytest.raises(MllabError, match="add 'scale' to data.transforms"):
+        run(tmp_path, data={"transforms": []})
+    assert not list(tmp_path.glob("*/*/seed*"))  # a data error leaves no run folder behind
 
 
 def test_svm_on_network_features_from_a_trained_run(tmp_path):
