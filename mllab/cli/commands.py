@@ -158,19 +158,38 @@ def do_models_list(pattern: str) -> None:
 
 
 def do_recipes_list(pattern: str) -> None:
-    from mllab.experiments.recipes import RECIPES
+    from mllab.experiments.costs import cost_table, cost_text, recipe_cost
+    from mllab.experiments.recipes import RECIPES, config_for
 
-    for name in RECIPES.names(pattern):
-        meta = RECIPES.entry(name).meta
-        refs = f" [{', '.join(meta['published'])}]" if meta["published"] else ""
-        typer.echo(f"{name:32s} {meta['description']}{refs}")
+    names = RECIPES.names(pattern)
+    if not names:
+        fail(f"no recipe matches {pattern!r} ({len(RECIPES)} recipes: mllab recipes list)")
+    typer.echo(f"{'recipe':32s} {'runs/<experiment>':20s} {'dataset':14s} {'model':20s} {'epochs x seeds':>14s}  "
+               f"CPU time per seed")
+    for name in names:
+        cfg = config_for(name)
+        typer.echo(f"{name:32s} {cfg.experiment:20s} {cfg.data.name:14s} {cfg.model.name:20s} "
+                   f"{f'{cfg.training.epochs} x {cfg.seeds}':>14s}  {cost_text(recipe_cost(name))}")
+    machine = cost_table().get("machine")
+    typer.echo(f"CPU time: measured on {machine} (~: estimated from timed steps; bench/recipe_costs.py); "
+               "'mllab recipes show NAME' for the published numbers" if machine else
+               "CPU time: not measured in this install (bench/recipe_costs.py measures it)")
 
 
 def do_recipes_show(name: str) -> None:
+    from mllab.experiments.costs import cost_text, recipe_cost
     from mllab.experiments.recipes import config_for
+    from mllab.runs.published import lookup, published_text
 
     with user_errors():
-        typer.echo(config_for(name).to_yaml())
+        cfg = config_for(name)
+        typer.echo(f"# {name}: {cfg.description}")
+        typer.echo(f"# runs go to runs/{cfg.experiment}/; {cfg.training.epochs} epochs x {cfg.seeds} seeds, "
+                   f"{cost_text(recipe_cost(name))} per seed")
+        for row in lookup(cfg.published):
+            typer.echo(f"# reproduces {row['id']}: {row['model']} on {row['dataset']}, {row['metric']} "
+                       f"{published_text(row.get('value'), row.get('std'))}")
+        typer.echo(cfg.to_yaml())
 
 
 def do_runs_published(root: Path, experiment: str | None, min_seeds: int, latest: bool) -> None:

@@ -24,9 +24,12 @@ from mllab.core.registry import Registry
 log = logging.getLogger(__name__)
 
 
+NOT_RECIPES = ("published.yaml", "costs.yaml")  # the reports' numbers and the measured costs live beside them
+
+
 def _recipe_files():
     return sorted(p for p in resources.files("mllab.recipes").iterdir() if p.name.endswith(".yaml")
-                  and p.name != "published.yaml")
+                  and p.name not in NOT_RECIPES)
 
 
 def _register_all() -> None:

@@ -125,3 +125,14 @@ def test_data_where_lists_the_searched_folders(tmp_path):
     assert [line.split() for line in lines] == [["MLLAB_DATA", "found", str(tmp_path)],
                                                 ["MLLAB_DATA", "missing", str(tmp_path / "absent")],
                                                 ["MLLAB_CACHE", "missing", str(tmp_path / "cache")]]
+
+
+def test_recipes_list_shows_data_model_epochs_seeds_and_cost():
+    from mllab.experiments.costs import cost_table
+
+    lines = mllab("recipes", "list", "s003_lenet_mnist_l*").stdout.splitlines()
+    assert "epochs x seeds" in lines[0] and "CPU time per seed" in lines[0]
+    row = next(line for line in lines if line.startswith("s003_lenet_mnist_l2 "))
+    assert row.split()[1:6] == ["s003_lenet_mnist", "mnist", "lenet5", "80", "x"] and row.split()[6] == "5"
+    measured = cost_table().get("recipes", {}).get("s003_lenet_mnist_l2")
+    assert ("CPU-min" in row) == bool(measured and measured.get("cpu_seconds"))

@@ -1,0 +1,155 @@
+"""Measure what one seed of every packaged recipe costs on this machine; write mllab/recipes/costs.yaml.
+
+Network recipes (torch and NumPy engines): the recipe's own data, model, batch size and loss; ``STEPS``
+training steps after one warm-up step and ``EVAL_ROWS`` evaluated rows, timed as this process's CPU time at
+one thread; the seed's cost is epochs x (steps per epoch x step time + validation rows x row time) + test
+rows x row time (``method: steps``, an estimate: it leaves out data loading and checkpoints). Classical
+recipes: one fit on the recipe's training data (``method: fit``), or a note when it takes more than
+``FIT_LIMIT`` seconds. Recipes whose data (and stand-ins) are absent are left out.
+
+    OMP_NUM_THREADS=1 MLLAB_DATA=... python bench/recipe_costs.py [PATTERN]
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from mllab.core.errors import MllabError
+from mllab.data.verify import is_present
+from mllab.experiments.backends.torch_backend import takes_tokens, task_for, to_tensors
+from mllab.experiments.features import prepare_data
+from mllab.experiments.recipes import RECIPES, config_for
+from mllab.experiments.stand_in import apply_stand_in
+from mllab.runs.rundir import environment
+from mllab.runs.spec import spec_for
+
+STEPS, EVAL_ROWS, FIT_LIMIT = 4, 512, 120
+OUT = Path(__file__).resolve().parent.parent / "mllab" / "recipes" / "costs.yaml"
+
+
+def cpu(fn) -> float:
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+
+
+def torch_cost(cfg, splits, spec) -> dict:
+    from mllab.train.trainer import Trainer
+
+    model = spec.build()
+    bs = cfg.training.batch_size
+    train = to_tensors(splits.train.take(np.arange(min(len(splits.train), bs * (STEPS + 1)))), "cpu")
+    trainer = Trainer(model, cfg, task_for(cfg, splits.dataset.num_classes), None, quiet=True,
+                      tokens=takes_tokens(cfg))
+    from mllab.train.optim import build_optimizer
+    from mllab.train.schedules import build_scheduler
+
+    trainer.optimizer = build_optimizer(model, cfg.optimizer)
+    trainer.scheduler = build_scheduler(trainer.optimizer, cfg.schedule, 1, STEPS + 1)
+    trainer.penalized, trainer.generator = [], torch.Generator().manual_seed(0)
+    batches = [(train.x[i:i + bs], train.y[i:i + bs]) for i in range(0, len(train), bs)]
+    trainer.step(*batches[0])  # warm-up
+    step = cpu(lambda: [trainer.step(x, y) for x, y in batches[1:]]) / max(1, len(batches) - 1)
+    test = to_tensors(splits.test.take(np.arange(min(len(splits.test), EVAL_ROWS))), "cpu")
+    row = cpu(lambda: trainer.evaluate(test)) / len(test)
+    return totals(cfg, splits, step, row)
+
+
+def numpy_cost(cfg, splits, spec) -> dict:
+    from mllab.experiments.backends.numpy_backend import LOSS_NAMES, scratch_optimizer
+    from mllab.scratch import train as st
+
+    model, bs = spec.build(), cfg.training.batch_size
+    n = min(len(splits.train), bs * (STEPS + 1))
+    x, y = splits.train.x[:n], splits.train.y[:n]
+    opt, loss = scratch_optimizer(model, cfg), LOSS_NAMES.get(cfg.training.loss, "mse")
+    st.fit_epoch(model, opt, x[:bs], y[:bs], batch_size=bs, rng=np.random.default_rng(0), loss=loss)  # warm-up
+    step = cpu(lambda: st.fit_epoch(model, opt, x[bs:], y[bs:], batch_size=bs, rng=np.random.default_rng(0),
+                                    loss=loss)) / max(1, math.ceil((n - bs) / bs))
+    rows = min(len(splits.test), EVAL_ROWS)
+    row = cpu(lambda: st.evaluate(model, splits.test.x[:rows], splits.test.y[:rows], loss=loss)) / rows
+    return totals(cfg, splits, step, row)
+
+
+def totals(cfg, splits, step: float, row: float) -> dict:
+    steps = math.ceil(len(splits.train) / cfg.training.batch_size)
+    val = len(splits.val) if splits.val is not None else 0
+    seconds = cfg.training.epochs * (steps * step + val * row) + len(splits.test) * row
+    return {"cpu_seconds": round(seconds, 1), "method": "steps", "step_seconds": round(step, 5),
+            "steps_per_epoch": steps, "epochs": cfg.training.epochs}
+
+
+def classical_cost(cfg, splits, spec) -> dict:
+    model = spec.build()
+    x = splits.train.x.reshape(len(splits.train), -1)
+
+    def timeout(signum, frame):
+        raise TimeoutError
+
+    signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(FIT_LIMIT)
+    try:
+        seconds = cpu(lambda: model.fit(x, splits.train.y))
+    except TimeoutError:
+        return {"cpu_seconds": None, "method": "fit", "note": f"> {FIT_LIMIT // 60} CPU-min (fit stopped)"}
+    finally:
+        signal.alarm(0)
+    return {"cpu_seconds": round(seconds, 1), "method": "fit"}
+
+
+# datasets absent here, timed on random arrays of their official shape: (train rows, test rows, image, classes)
+SYNTHETIC = {"cifar10": (50_000, 10_000, (3, 32, 32), 10)}
+
+
+def synthetic_splits(cfg):
+    """Random uint8 images of the dataset's official shape and size, through the recipe's own transforms."""
+    from mllab.data.dataset import Dataset, Split
+    from mllab.data.splits import Splits
+    from mllab.data.subsets import train_val_split
+    from mllab.data.transforms import apply_transforms
+
+    n_train, n_test, shape, k = SYNTHETIC[cfg.data.name]
+    rng = np.random.default_rng(0)
+    split = lambda n: Split(rng.integers(0, 256, (n, *shape), dtype=np.uint8), np.arange(n) % k)  # noqa: E731
+    ds = apply_transforms(Dataset(cfg.data.name, split(n_train), split(n_test), tuple(map(str, range(k)))),
+                          cfg.data.transforms)
+    train, val = (train_val_split(ds.train, cfg.data.val_fraction, 0) if cfg.data.val_fraction else (ds.train, None))
+    return Splits(ds, train, val, ds.test)
+
+
+def measure(name: str) -> dict | None:
+    cfg = apply_stand_in(config_for(name, ["training.threads=1"]))
+    synthetic = cfg.data.name in SYNTHETIC and not is_present(cfg.data.name)
+    splits = synthetic_splits(cfg) if synthetic else prepare_data(cfg.data)
+    spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
+    cost = {"torch": torch_cost, "numpy": numpy_cost, "classical": classical_cost}[spec.engine](cfg, splits, spec)
+    return {**cost, "dataset": cfg.data.name + (" (random arrays of its shape: absent here)" if synthetic else "")}
+
+
+def main(pattern: str = "*") -> None:
+    torch.set_num_threads(1)
+    table = yaml.safe_load(OUT.read_text()) if OUT.is_file() else {}
+    env = environment()
+    table["machine"] = f"{env['processor']} ({env['cpu_count']} cpus), torch {env.get('torch')}, 1 thread"
+    table["command"] = f"OMP_NUM_THREADS=1 python bench/recipe_costs.py {pattern}"
+    recipes = table.setdefault("recipes", {})
+    for name in RECIPES.names(pattern):
+        try:
+            recipes[name] = measure(name)
+        except MllabError as err:  # data absent here
+            print(f"{name:34s} skipped: {str(err).splitlines()[0][:90]}", flush=True)
+            continue
+        print(f"{name:34s} {recipes[name]}", flush=True)
+        OUT.write_text(yaml.safe_dump(table, sort_keys=True))  # after every recipe: a partial run keeps its rows
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

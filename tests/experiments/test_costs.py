@@ -1,0 +1,23 @@
+"""The packaged cost table: only registered recipes, plausible numbers, what the listing prints."""
+
+from mllab.experiments.costs import cost_table, cost_text
+from mllab.experiments.recipes import RECIPES
+
+
+def test_the_cost_table_names_registered_recipes_with_their_epochs():
+    from mllab.experiments.recipes import config_for
+
+    table = cost_table()
+    assert "costs" not in RECIPES and "published" not in RECIPES  # the tables beside the recipes are not recipes
+    for name, cost in table.get("recipes", {}).items():
+        assert name in RECIPES, name
+        assert cost["method"] in ("steps", "fit")
+        if cost["method"] == "steps":
+            assert cost["epochs"] == config_for(name).training.epochs, name  # re-measure after changing a recipe
+            assert cost["cpu_seconds"] >= cost["epochs"] * cost["steps_per_epoch"] * cost["step_seconds"] * 0.99
+
+
+def test_cost_text():
+    assert cost_text({"cpu_seconds": 30 * 60, "method": "fit"}) == "30 CPU-min"
+    assert cost_text({"cpu_seconds": None, "method": "fit", "note": "> 2 CPU-min (fit stopped)"}) == \
+        "> 2 CPU-min (fit stopped)"
