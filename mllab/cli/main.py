@@ -10,6 +10,7 @@ from typing import List, Optional
 
 import typer
 
+from mllab.cli import sweep as sweep_cli
 from mllab.cli.errors import fail
 
 # rich_markup_mode=None: help texts are printed as written ('[invert]' in an example is not markup)
@@ -23,6 +24,8 @@ app.add_typer(data_app, name="data")
 app.add_typer(models_app, name="models")
 app.add_typer(recipes_app, name="recipes")
 app.add_typer(runs_app, name="runs")
+
+app.command("sweep")(sweep_cli.sweep)
 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 

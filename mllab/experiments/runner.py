@@ -126,18 +126,19 @@ def _finish_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str
     return result
 
 
-def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False) -> dict[str, Any]:
+def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False,
+              record: bool = True) -> dict[str, Any]:
     """``run_one`` that records a failing seed (status, error) instead of ending its group, except for a
     configuration or data error (a :class:`~mllab.core.errors.MllabError` other than divergence): that one
     ends the group, as every seed would meet it, and a seed folder that never trained is removed with its
     index row (it would only hold the error)."""
     try:
-        return run_one(cfg, run, root, quiet=quiet, resume=resume)
+        return run_one(cfg, run, root, quiet=quiet, resume=resume, record=record)
     except NonFiniteLossError as err:
         log.warning("run %s diverged: %s", run.path, err)
     except MllabError:
         if not resume and not run.read_metrics():
-            discard(run, root)
+            discard(run, root, record)
         raise
     except Exception as err:  # a bug: the run directory and index hold the status; error.txt the traceback
         log.error("run %s failed: %s: %s (traceback in %s)", run.path, type(err).__name__, err,
@@ -145,16 +146,20 @@ def run_trial(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = 
     return run.read_summary()
 
 
-def discard(run: RunDir, root: Path) -> None:
+def discard(run: RunDir, root: Path, record: bool = True) -> None:
     """Remove a run folder and its row in the index."""
     summary = run.read_summary()
     shutil.rmtree(run.path, ignore_errors=True)
-    if summary.get("run_id"):
+    if record and summary.get("run_id"):
         index.forget_run(root / "index.sqlite", summary["run_id"])
 
 
-def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False) -> dict[str, Any]:
-    """Train and evaluate one seed; the run directory records everything, even a failure."""
+def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = False,
+            record: bool = True) -> dict[str, Any]:
+    """Train and evaluate one seed; the run directory records everything, even a failure.
+
+    ``record=False`` leaves ``root/index.sqlite`` alone: a sweep's driver records its trials itself (workers on
+    other machines must not write one SQLite file over a network filesystem)."""
     import torch
 
     run.create()
@@ -163,7 +168,8 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
         run.truncate_metrics(0)  # a fresh start in a used folder must not append to the old epochs
     summary = _initial_summary(cfg, run, root, resume)
     run.write_summary(summary)  # status "running" until the end: a killed run says so
-    _record(root, summary)
+    if record:
+        record_in_index(root, summary)
     t0 = time.perf_counter()
     try:
         torch.manual_seed(cfg.seed)
@@ -179,7 +185,8 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
     finally:
         summary.update(finished=now(), wall_seconds=round(time.perf_counter() - t0, 2) + summary.get("wall_seconds", 0))
         run.write_summary(summary)
-        _record(root, summary)
+        if record:
+            record_in_index(root, summary)
     if cfg.output.figures:
         from mllab.report.html import write_report
 
@@ -199,7 +206,8 @@ def _initial_summary(cfg, run: RunDir, root: Path, resume: bool) -> dict[str, An
     }
 
 
-def _record(root: Path, s: dict[str, Any]) -> None:
+def record_in_index(root: Path, s: dict[str, Any]) -> None:
+    """Insert or update the run of summary ``s`` in ``root/index.sqlite``."""
     index.record_run(root / "index.sqlite", {
         "id": s["run_id"], "experiment": s["experiment"], "grp": str(Path(s["run_id"]).parent),
         "dataset": s["dataset"], "model": s["model"], "seed": s["seed"], "status": s["status"],

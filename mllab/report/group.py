@@ -1,4 +1,5 @@
-"""``report.html`` for a group of seeds: the seed table, published vs measured, every seed's curves.
+"""``report.html`` for a group of seeds: the table over seeds, published vs measured, the seeds' curves as
+a mean +- std band and one by one, and a table of every seed.
 
 Built from the group folder alone (``aggregate.json`` and the seeds' files), like a run's report.
 
@@ -7,24 +8,16 @@ Built from the group folder alone (``aggregate.json`` and the seeds' files), lik
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 from mllab.core.files import atomic_write_text
+from mllab.report import figures, pages
 from mllab.report.compare import compare_curves
-from mllab.report.html import _fmt, _img, paragraph
 from mllab.runs.published import dataset_note, published_text
+from mllab.runs.rundir import RunDir
 
-_CSS = ("body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }"
-        "table { border-collapse: collapse; margin: 0.5em 0 1.5em; }"
-        "th, td { border: 1px solid #ccc; padding: 0.25em 0.7em; text-align: left; } img { max-width: 100%; }")
-
-
-def _rows(header: list[str], rows: list[list]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+CURVES = ("train_loss", "val_loss", "val_accuracy", "train_accuracy", "val_psnr")
 
 
 def write_group_report(group: Path) -> Path:
@@ -34,29 +27,60 @@ def write_group_report(group: Path) -> Path:
     if not agg_path.is_file():
         raise FileNotFoundError(f"{group}: no aggregate.json (not a group folder: give runs/<experiment>/<group>)")
     agg = json.loads(agg_path.read_text())
-    table = _rows(["metric", "mean", "std", "max", "n"],
-                  [[m, t["mean"], t["std"], t["max"], t["n"]] for m, t in agg["table"].items()])
-    published = _rows(["published id", "published model", "dataset", "metric", "published",
-                       f"this {agg['model']}: mean", "std"],
-                      [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"], c.get("published_std")),
-                        *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
-                       for c in agg.get("published_vs_measured", [])])
-    note = dataset_note(agg["dataset"], [c["dataset"] for c in agg.get("published_vs_measured", [])],
-                        agg.get("stands_in_for"))
-    published += paragraph(note)
-    seeds = sorted(p.parent for p in group.glob("seed*/metrics.jsonl"))
-    figure = ""
+    parts = ["<h2>Over seeds</h2>", pages.table(["metric", "mean", "std", "max", "n"],
+             [[m, t["mean"], t["std"], t["max"], t["n"]] for m, t in agg["table"].items()])]
+    if agg.get("published_vs_measured"):
+        parts += ["<h2>Published vs measured</h2>", _published(agg)]
+    seeds = sorted((p.parent for p in group.glob("seed*/metrics.jsonl")), key=lambda p: _seed_number(p.name))
     if seeds:
-        history = (seeds[0] / "metrics.jsonl").read_text().splitlines()
-        first = json.loads(history[0]) if history else {}
-        metrics = [m for m in ("train_loss", "val_loss", "val_accuracy", "train_accuracy", "val_psnr") if m in first]
-        figure = _img(compare_curves(seeds, metrics[:3], group / "seeds.png", [s.name for s in seeds])) if metrics else ""
-    links = "".join(f'<li><a href="{s.name}/report.html">{s.name}</a></li>' for s in seeds)
-    title = html.escape(f"{agg['experiment']}: {agg['model']} on {agg['dataset']}, {len(agg['seeds'])} seeds")
-    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style>'
-            f"</head><body><h1>{title}</h1><h2>Over seeds</h2>{table}"
-            f"{'<h2>Published vs measured</h2>' + published if agg.get('published_vs_measured') else ''}"
-            f"<h2>Every seed</h2>{figure}<ul>{links}</ul></body></html>")
+        histories = [RunDir(s).read_metrics() for s in seeds]
+        first = histories[0][0] if histories[0] else {}
+        metrics = [m for m in CURVES if m in first][:3]
+        band = figures.band_curves([(f"{len(seeds)} seeds", histories)], metrics, group / "figures" / "band.png")
+        if band:
+            parts += ["<h2>Curves</h2>", pages.figure(band, f"Mean over the {len(seeds)} seeds per epoch, with a "
+                                                      "band of mean +- std.")]
+        if metrics:
+            each = compare_curves(seeds, metrics, group / "seeds.png", [s.name for s in seeds])
+            parts.append(pages.figure(each, "The same metrics, one line per seed."))
+    parts += ["<h2>Seeds</h2>", _seed_table(group, seeds)]
+    config = group / "group.yaml"
+    if config.is_file():
+        parts += ["<h2>Config</h2><pre>" + pages.html.escape(config.read_text()) + "</pre>"]
+    title = f"{agg['experiment']}: {agg['model']} on {agg['dataset']}, {len(agg['seeds'])} seeds"
     target = group / "report.html"
-    atomic_write_text(target, page)
+    atomic_write_text(target, pages.page(title, "".join(parts), _nav(group)))
     return target
+
+
+def _seed_number(name: str) -> int:
+    return int(name[4:]) if name[4:].isdigit() else 0
+
+
+def _published(agg: dict) -> str:
+    rows = [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"], c.get("published_std")),
+             *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
+            for c in agg["published_vs_measured"]]
+    note = dataset_note(agg["dataset"], [c["dataset"] for c in agg["published_vs_measured"]], agg.get("stands_in_for"))
+    return pages.table(["published id", "published model", "dataset", "metric", "published",
+                        f"this {agg['model']}: mean", "std"], rows) + (f"<p>{pages.html.escape(note)}</p>" if note else "")
+
+
+def _seed_table(group: Path, seeds: list[Path]) -> str:
+    rows, metrics = [], []
+    summaries = [RunDir(s).read_summary() for s in seeds]
+    metrics = sorted({m for s in summaries for m in s.get("final", {})})
+    for s, summary in zip(seeds, summaries):
+        rows.append([pages.link(f"{s.name}/report.html", s.name), summary.get("status"),
+                     *[summary.get("final", {}).get(m) for m in metrics], summary.get("wall_seconds")])
+    return pages.table(["seed", "status", *metrics, "seconds"], rows, raw=[0])
+
+
+def _nav(group: Path) -> str:
+    """Links up: the sweep this group belongs to (if any) and the runs index."""
+    links = []
+    if (group.parent / "sweep.yaml").is_file():
+        links.append(pages.link("../report.html", f"sweep {group.parent.name}"))
+    index = group.parent.parent / "index.html" if not links else group.parent.parent.parent / "index.html"
+    links.append(pages.link(pages.relative(index, group), "all runs"))
+    return "".join(links)

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from mllab.core.files import atomic_write_text
-from mllab.report import figures
+from mllab.report import figures, pages
 from mllab.runs.rundir import RunDir
 
 
@@ -34,18 +33,19 @@ def draw_figures(run: RunDir) -> list[Path]:
     return [p for p in drawn if p is not None]
 
 
-def _img(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f'<figure><img src="data:image/png;base64,{data}"><figcaption>{html.escape(path.stem)}</figcaption></figure>'
-
-
-def _table(rows: dict) -> str:
-    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_fmt(v)}</td></tr>" for k, v in rows.items())
-    return f"<table>{cells}</table>"
+CAPTIONS = {
+    "curves": "loss and accuracy (or PSNR) per epoch, on the training and the validation split.",
+    "confusion": "the test split: rows are the true classes, columns the predicted ones.",
+    "misclassified": "test examples the model got wrong, titled 'true -> predicted'.",
+    "reconstructions": "test inputs (top rows) and their reconstructions (bottom rows).",
+    "samples": "samples decoded from the prior.",
+    "interpolation": "decoded points on a line between two test inputs' latent codes (a = position).",
+}
+HIDDEN = ("owner", "path", "run_id")  # machine and process ids stay in summary.json, out of the page
 
 
 def _fmt(v) -> str:
-    return html.escape(f"{v:.4f}" if isinstance(v, float) else str(v))
+    return html.escape(pages.readable(v))
 
 
 def _published(summary: dict) -> str:
@@ -54,16 +54,13 @@ def _published(summary: dict) -> str:
 
     if not summary.get("published"):
         return ""
-    rows = ["<tr><th>published id</th><th>published model</th><th>dataset</th><th>setting</th><th>published</th>"
-            f"<th>this run ({_fmt(summary.get('model', '-'))})</th></tr>"]
     published = lookup(summary["published"])
-    for row in published:
-        ours = summary.get("final", {}).get(run_metric(row["metric"]))
-        rows.append("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in (
-            row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value"), row.get("std")),
-            "-" if ours is None else ours)) + "</tr>")
+    rows = [[row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value"), row.get("std")),
+             summary.get("final", {}).get(run_metric(row["metric"]), "-")] for row in published]
+    header = ["published id", "published model", "dataset", "setting", "published",
+              f"this run ({summary.get('model', '-')})"]
     note = dataset_note(summary.get("dataset"), [r["dataset"] for r in published], summary.get("stands_in_for"))
-    return f"<h2>Published vs measured</h2><table>{''.join(rows)}</table>{paragraph(note)}"
+    return f"<h2>Published vs measured</h2>{pages.table(header, rows)}{paragraph(note)}"
 
 
 def paragraph(text: str) -> str:
@@ -78,35 +75,29 @@ def write_report(run: RunDir) -> Path:
     config = (run.path / "config.yaml").read_text() if (run.path / "config.yaml").is_file() else ""
     title = f"{summary.get('experiment', '')}: {summary.get('model', '')} on {summary.get('dataset', '')}"
     facts = {k: summary.get(k) for k in ("status", "seed", "epochs_done", "best_epoch", "params", "images_per_s",
-                                         "wall_seconds", "device", "train_size", "test_size") if k in summary}
-    figs = "".join(_img(p) for p in sorted(run.figures.glob("*.png")))
-    published = _published(summary)
+                                         "wall_seconds", "device", "train_size", "test_size", "started", "finished")
+             if k in summary}
+    figs = "".join(pages.figure(p, f"{p.stem.replace('_', ' ')}: {CAPTIONS[p.stem]}" if p.stem in CAPTIONS
+                                else p.stem.replace("_", " "))
+                   for p in sorted(run.figures.glob("*.png")))
     error = f"<h2>Error</h2><pre>{html.escape(summary['error'])}</pre>" if summary.get("error") else ""
-    page = _PAGE.format(
-        title=html.escape(title), final=_table(summary.get("final", {})), facts=_table(facts), error=error,
-        published=published,
-        figures=figs, config=html.escape(config), summary=html.escape(json.dumps(summary, indent=2, default=str)))
+    shown = {k: v for k, v in summary.items() if k not in HIDDEN}
+    body = (f"<h2>Final metrics</h2>{pages.table(['metric', 'value'], list(summary.get('final', {}).items()), False)}"
+            f"{_published(summary)}<h2>Run</h2>{pages.table(['', ''], list(facts.items()), False)}{error}"
+            f"<h2>Figures</h2>{figs}<h2>Config</h2><pre>{html.escape(config)}</pre>"
+            f"<h2>Summary</h2><pre>{html.escape(json.dumps(shown, indent=2, default=str))}</pre>")
     target = run.path / "report.html"
-    atomic_write_text(target, page)
+    atomic_write_text(target, pages.page(title, body, _nav(run.path)))
     return target
 
 
-_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }}
-table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
-th, td {{ border: 1px solid #ccc; padding: 0.25em 0.7em; text-align: left; }}
-figure {{ display: inline-block; margin: 0.5em; }} img {{ max-width: 100%; }}
-pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
-</style></head><body>
-<h1>{title}</h1>
-<h2>Final metrics</h2>{final}
-{published}
-<h2>Run</h2>{facts}
-{error}
-<h2>Figures</h2>{figures}
-<h2>Config</h2><pre>{config}</pre>
-<h2>Summary</h2><pre>{summary}</pre>
-</body></html>
-"""
+def _nav(path: Path) -> str:
+    """Links up to the run's group, its sweep, and the runs index (those that exist or will)."""
+    links, up = [], path.parent
+    if (up / "group.yaml").is_file() or (up / "aggregate.json").is_file():
+        links.append(pages.link("../report.html", f"group {up.name}"))
+    if (up.parent / "sweep.yaml").is_file():
+        links.append(pages.link("../../report.html", f"sweep {up.parent.name}"))
+        up = up.parent
+    links.append(pages.link(pages.relative(up.parent.parent / "index.html", path), "all runs"))
+    return "".join(links)

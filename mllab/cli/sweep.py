@@ -1,0 +1,46 @@
+"""``mllab sweep``: a grid x seeds over a recipe or config, on local processes or Ray."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+
+def sweep(
+    args: List[str] = typer.Argument(..., help="RECIPE_OR_CONFIG then key=value overrides shared by every trial."),
+    grid: List[str] = typer.Option([], "--grid", help="KEY=V1,V2,...: a grid axis; repeat for more axes."),
+    seeds: int = typer.Option(1, "--seeds", min=1, help="Seeds per setting (seed, seed+1, ...)."),
+    executor: str = typer.Option("local", "--executor", help="local (processes) or ray (pip install 'mllab[ray]')."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Trials at a time (torch threads: cores // workers)."),
+    address: Optional[str] = typer.Option(None, "--address", help="HOST:PORT of a Ray cluster to join "
+                                          "(default: a local Ray on 127.0.0.1, stopped at the end)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Train every setting of a grid with several seeds: mllab sweep demo --grid optimizer.lr=0.003,0.01 --seeds 2
+
+    Each trial is a run folder under runs/<experiment>/sweep-<recipe>-<hash>/<setting>/seed<k>; the sweep
+    folder holds sweep.yaml, table.md/.csv/.html (mean, std, max over seeds per setting, best marked) and
+    report.html. Running the same command again resumes the sweep: finished trials are kept, killed ones
+    continue from their last checkpoint."""
+    from mllab.cli.errors import fail, user_errors
+    from mllab.sweep.sweep import run_sweep
+
+    if "=" in args[0]:
+        fail("name a recipe (mllab recipes list) or a YAML config file first, then key=value overrides")
+    with user_errors():
+        result = run_sweep(args[0], list(args[1:]), grid, seeds, executor, workers, address, out, quiet)
+    trials = result["trials"]
+    done = sum(t.get("status") == "completed" for t in trials)
+    typer.echo(f"sweep: {done} of {len(trials)} trials completed in {result['folder']}")
+    typer.echo(result["tables"]["md"].read_text().rstrip())
+    typer.echo(f"table: {result['tables']['csv']}")
+    typer.echo(f"report: {result['report']}")
+    typer.echo(f"index: {result['index']}")
+    if done < len(trials):
+        for t in trials:
+            if t.get("status") != "completed":
+                typer.echo(f"error: {t.get('path', '?')} {t.get('status', 'not run')}: {t.get('error', '')}", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,56 @@
+"""``runs/index.html``: every run in ``runs/index.sqlite`` in one sortable table (hyper-parameters and final
+metrics), with links to each run's, group's and sweep's report. Read from the index and the folders alone.
+
+>>> write_index(Path("runs"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from mllab.core.config import flatten
+from mllab.core.files import atomic_write_text
+from mllab.report import pages
+from mllab.runs.index import list_runs
+
+# the hyper-parameters a reader compares runs by (the rest is in each run's config)
+HYPER = ("optimizer.name", "optimizer.lr", "training.epochs", "training.batch_size", "penalty.l2", "model.params")
+
+
+def write_index(root: Path, limit: int = 100000) -> Path:
+    root = Path(root)
+    runs = list_runs(root / "index.sqlite", limit=limit)
+    metrics = sorted({m for r in runs for m in (r["metrics"] or {})})
+    header = ["run", "group", "experiment", "model", "dataset", "seed", "status"] + list(HYPER[:-1]) + metrics + ["started"]
+    rows = []
+    for r in runs:
+        path = Path(r["path"])
+        cfg = _config(path)
+        group = path.parent
+        run_link = pages.link(pages.relative(path / "report.html", root), r["id"]) if (path / "report.html").is_file() \
+            else r["id"]
+        group_link = _group_link(group, root)
+        rows.append([run_link, group_link, r["experiment"], r["model"], r["dataset"], r["seed"], r["status"],
+                     *[cfg.get(k) for k in HYPER[:-1]], *[(r["metrics"] or {}).get(m) for m in metrics],
+                     (r["started"] or "")[:16].replace("T", " ")])
+    sweeps = sorted(root.glob("*/sweep-*/report.html"))
+    body = (f"<p>{len(runs)} runs recorded in <code>index.sqlite</code>. Click a column header to sort.</p>"
+            + ("<h2>Sweeps</h2><ul>" + "".join(f"<li>{pages.link(pages.relative(s, root), s.parent.name)}</li>"
+                                               for s in sweeps) + "</ul>" if sweeps else "")
+            + "<h2>Runs</h2>" + pages.table(header, rows, raw=[0, 1]))
+    target = root / "index.html"
+    atomic_write_text(target, pages.page("All runs", body))
+    return target
+
+
+def _config(run: Path) -> dict:
+    path = run / "config.yaml"
+    return flatten(yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+
+def _group_link(group: Path, root: Path) -> str:
+    if (group / "report.html").is_file():
+        return pages.link(pages.relative(group / "report.html", root), group.name)
+    return group.name
