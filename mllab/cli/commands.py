@@ -261,6 +261,8 @@ def do_report(path: Path) -> None:
     from mllab.runs.rundir import RunDir, not_a_run
 
     with user_errors():
+        if (path / "sweep.yaml").is_file() or (path / "index.sqlite").is_file():
+            return typer.echo(f"report: {rebuild_pages(path)}")
         if (path / "aggregate.json").is_file():
             for seed in sorted(p.parent for p in path.glob("seed*/summary.json")):
                 write_report(RunDir(seed))
@@ -271,6 +273,24 @@ def do_report(path: Path) -> None:
         if not (path / "summary.json").is_file():
             raise NotARunError(not_a_run(path))
         typer.echo(f"report: {write_report(RunDir(path))}")
+
+
+def rebuild_pages(path: Path) -> Path:
+    """A sweep folder's pages (every trial, setting and the sweep), or a runs root's ``index.html``."""
+    from mllab.report.group import write_group_report
+    from mllab.report.html import write_report
+    from mllab.report.index_page import write_index
+    from mllab.report.sweep import write_sweep_report, write_tables
+    from mllab.runs.rundir import RunDir
+
+    if (path / "index.sqlite").is_file():
+        return write_index(path)
+    for setting in sorted(p.parent for p in path.glob("*/aggregate.json")):
+        for seed in sorted(p.parent for p in setting.glob("seed*/summary.json")):
+            write_report(RunDir(seed))
+        write_group_report(setting)
+    write_tables(path)
+    return write_sweep_report(path)
 
 
 def do_data_where() -> None:

@@ -95,8 +95,10 @@ def evaluate(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>
 
 
 @app.command()
-def report(run: Path = typer.Argument(..., help="Run folder, or a group folder (all its seeds).")) -> None:
-    """Rebuild a run's (or a seed group's) figures and report.html from its files (no retraining)."""
+def report(run: Path = typer.Argument(..., help="Run folder, group folder (all its seeds), sweep folder, "
+                                     "or a runs root (its index.html).")) -> None:
+    """Rebuild the figures and report.html of a run, a seed group or a sweep, or a runs root's index.html,
+    from their files (no retraining)."""
     from mllab.cli.commands import do_report
 
     do_report(run)

@@ -41,6 +41,13 @@ def save(fig, path: str | Path, dpi: int = 100, **kwargs) -> Path:
     return path
 
 
+def integer_ticks():
+    """A tick locator that puts ticks on whole numbers only (epochs)."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def normalize(images: np.ndarray) -> np.ndarray:
     """Min-max scale each image (first axis) to [0, 1]; a constant image becomes 0."""
     flat = images.reshape(len(images), -1).astype(np.float64)

@@ -123,6 +123,10 @@ def _finish_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str
         from mllab.report.group import write_group_report
 
         result["report"] = str(write_group_report(group))
+    if cfg.output.figures:
+        from mllab.report.index_page import write_index
+
+        write_index(group.parent.parent)  # runs/index.html: every run of the index, this group's included
     return result
 
 

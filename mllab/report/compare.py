@@ -75,6 +75,7 @@ def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: li
             ax.plot([r["epoch"] for r in rows], [r[metric] for r in rows], label=label)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
+        ax.xaxis.set_major_locator(plotting.integer_ticks())
         ax.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=7)
     fig.tight_layout()

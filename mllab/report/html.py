@@ -83,7 +83,7 @@ def write_report(run: RunDir) -> Path:
     error = f"<h2>Error</h2><pre>{html.escape(summary['error'])}</pre>" if summary.get("error") else ""
     shown = {k: v for k, v in summary.items() if k not in HIDDEN}
     body = (f"<h2>Final metrics</h2>{pages.table(['metric', 'value'], list(summary.get('final', {}).items()), False)}"
-            f"{_published(summary)}<h2>Run</h2>{pages.table(['', ''], list(facts.items()), False)}{error}"
+            f"{_published(summary)}<h2>Run</h2>{pages.table(['fact', 'value'], list(facts.items()), False)}{error}"
             f"<h2>Figures</h2>{figs}<h2>Config</h2><pre>{html.escape(config)}</pre>"
             f"<h2>Summary</h2><pre>{html.escape(json.dumps(shown, indent=2, default=str))}</pre>")
     target = run.path / "report.html"

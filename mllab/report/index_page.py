@@ -16,24 +16,27 @@ from mllab.report import pages
 from mllab.runs.index import list_runs
 
 # the hyper-parameters a reader compares runs by (the rest is in each run's config)
-HYPER = ("optimizer.name", "optimizer.lr", "training.epochs", "training.batch_size", "penalty.l2", "model.params")
+HYPER = ("optimizer.lr", "training.epochs", "training.batch_size", "penalty.l2")
 
 
 def write_index(root: Path, limit: int = 100000) -> Path:
     root = Path(root)
     runs = list_runs(root / "index.sqlite", limit=limit)
     metrics = sorted({m for r in runs for m in (r["metrics"] or {})})
-    header = ["run", "group", "experiment", "model", "dataset", "seed", "status"] + list(HYPER[:-1]) + metrics + ["started"]
+    metrics = [m for m in metrics if m.startswith("test_")] or metrics  # the rest is on each run's page
+    header = ["run", "group", "model", "dataset", "seed", "status"] + [k.split(".")[-1] for k in HYPER] + metrics \
+        + ["started"]
     rows = []
     for r in runs:
         path = Path(r["path"])
         cfg = _config(path)
         group = path.parent
-        run_link = pages.link(pages.relative(path / "report.html", root), r["id"]) if (path / "report.html").is_file() \
-            else r["id"]
+        name = path.name
+        run_link = pages.link(pages.relative(path / "report.html", root), name) if (path / "report.html").is_file() \
+            else name
         group_link = _group_link(group, root)
-        rows.append([run_link, group_link, r["experiment"], r["model"], r["dataset"], r["seed"], r["status"],
-                     *[cfg.get(k) for k in HYPER[:-1]], *[(r["metrics"] or {}).get(m) for m in metrics],
+        rows.append([run_link, group_link, r["model"], r["dataset"], r["seed"], r["status"],
+                     *[cfg.get(k) for k in HYPER], *[(r["metrics"] or {}).get(m) for m in metrics],
                      (r["started"] or "")[:16].replace("T", " ")])
     sweeps = sorted(root.glob("*/sweep-*/report.html"))
     body = (f"<p>{len(runs)} runs recorded in <code>index.sqlite</code>. Click a column header to sort.</p>"
@@ -51,6 +54,9 @@ def _config(run: Path) -> dict:
 
 
 def _group_link(group: Path, root: Path) -> str:
-    if (group / "report.html").is_file():
-        return pages.link(pages.relative(group / "report.html", root), group.name)
-    return group.name
+    """The run's seed group, and the sweep it belongs to, as links where their pages exist."""
+    text = pages.link(pages.relative(group / "report.html", root), group.name) if (group / "report.html").is_file() \
+        else pages.html.escape(group.name)
+    if (group.parent / "sweep.yaml").is_file():
+        text += " in " + pages.link(pages.relative(group.parent / "report.html", root), group.parent.name)
+    return text

@@ -87,12 +87,17 @@ def run_ray(jobs: Sequence[tuple], workers: int, threads: int, on_done: Done, ad
             ray.shutdown()
 
 
-def execute(executor: str, jobs: Sequence[tuple], workers: int, threads: int, on_done: Done,
-            address: str | None = None) -> None:
+def check_executor(executor: str, address: str | None) -> None:
+    """A clear error for an unknown executor, or an address without Ray (before anything is written)."""
     if executor not in EXECUTORS:
         raise ConfigError(f"--executor {executor!r}: expected one of {', '.join(EXECUTORS)}")
     if address and executor != "ray":
-        raise ConfigError("--address names a Ray cluster: give it with --executor ray")
+        raise ConfigError(f"--address {address} names a Ray cluster: give it with --executor ray")
+
+
+def execute(executor: str, jobs: Sequence[tuple], workers: int, threads: int, on_done: Done,
+            address: str | None = None) -> None:
+    check_executor(executor, address)
     if executor == "ray":
         return run_ray(jobs, workers, threads, on_done, address)
     return run_local(jobs, workers, threads, on_done)

@@ -25,7 +25,7 @@ from mllab.runs.group import GROUP_CONFIG
 from mllab.runs.liveness import is_alive, owner, refuse_if_alive
 from mllab.runs.rundir import RunDir
 from mllab.sweep import plan
-from mllab.sweep.executors import execute, threads_per_worker
+from mllab.sweep.executors import check_executor, execute, threads_per_worker
 
 log = logging.getLogger(__name__)
 SWEEP_FILE = "sweep.yaml"
@@ -48,6 +48,7 @@ def run_sweep(target: str, overrides: list[str], grid_items: list[str], seeds: i
 
     Returns ``{"folder", "trials": [summary...], "table": Path, "report": Path}``.
     """
+    check_executor(executor, address)
     grid = plan.parse_grid(grid_items)
     base = apply_stand_in(config_for(target, overrides))
     root = Path(out or base.output.root)
