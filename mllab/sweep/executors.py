@@ -64,17 +64,20 @@ def run_local(jobs: Sequence[tuple], workers: int, threads: int, on_done: Done) 
 
 def run_ray(jobs: Sequence[tuple], workers: int, threads: int, on_done: Done, address: str | None = None) -> None:
     """``jobs`` as Ray tasks of ``threads`` CPUs each: on a Ray started here on loopback (``workers`` tasks at
-    a time, stopped at the end), or on the cluster at ``address`` (as many at a time as it has CPUs)."""
+    a time, stopped at the end), or on the cluster at ``address`` (as many at a time as it has CPUs).
+
+    Workers write their trial folders themselves: on a cluster the runs root must be a path every node
+    shares (and mllab installed on every node); summaries come back to the driver, which writes the index."""
     try:
         import ray
     except ImportError:
         raise ConfigError("--executor ray needs Ray: pip install 'mllab[ray]' (or use --executor local)") from None
     started = not ray.is_initialized()
     if started and address:
-        ray.init(address=address, log_to_driver=False)
+        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     elif started:  # a local head on 127.0.0.1 only, no dashboard; it goes with ray.shutdown()
         ray.init(num_cpus=workers * threads, include_dashboard=False, _node_ip_address="127.0.0.1",
-                 log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}})
+                 log_to_driver=False, logging_level=logging.WARNING, runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}})
     try:
         task = ray.remote(num_cpus=threads, max_retries=0)(run_trial_in_worker)
         refs = {task.remote(threads, *job): i for i, job in enumerate(jobs)}
