@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import List, Optional
 
@@ -30,8 +31,15 @@ def sweep(
 
     if "=" in args[0]:
         fail("name a recipe (mllab recipes list) or a YAML config file first, then key=value overrides")
-    with user_errors():
-        result = run_sweep(args[0], list(args[1:]), grid, seeds, executor, workers, address, out, quiet)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with user_errors():
+            result = run_sweep(args[0], list(args[1:]), grid, seeds, executor, workers, address, out, quiet)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; finished trials are kept: run the same command again to resume the sweep", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     trials = result["trials"]
     done = sum(t.get("status") == "completed" for t in trials)
     typer.echo(f"sweep: {done} of {len(trials)} trials completed in {result['folder']}")
@@ -44,3 +52,7 @@ def sweep(
             if t.get("status") != "completed":
                 typer.echo(f"error: {t.get('path', '?')} {t.get('status', 'not run')}: {t.get('error', '')}", err=True)
         raise typer.Exit(1)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -77,13 +77,17 @@ def write_report(run: RunDir) -> Path:
     facts = {k: summary.get(k) for k in ("status", "seed", "epochs_done", "best_epoch", "params", "images_per_s",
                                          "wall_seconds", "device", "train_size", "test_size", "started", "finished")
              if k in summary}
+    order = list(CAPTIONS)  # the curves first, then the test split's figures; others by name after them
+    pngs = sorted(run.figures.glob("*.png"),
+                  key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
     figs = "".join(pages.figure(p, f"{p.stem.replace('_', ' ')}: {CAPTIONS[p.stem]}" if p.stem in CAPTIONS
-                                else p.stem.replace("_", " "))
-                   for p in sorted(run.figures.glob("*.png")))
+                                else p.stem.replace("_", " ")) for p in pngs)
     error = f"<h2>Error</h2><pre>{html.escape(summary['error'])}</pre>" if summary.get("error") else ""
     shown = {k: v for k, v in summary.items() if k not in HIDDEN}
-    body = (f"<h2>Final metrics</h2>{pages.table(['metric', 'value'], list(summary.get('final', {}).items()), False)}"
-            f"{_published(summary)}<h2>Run</h2>{pages.table(['fact', 'value'], list(facts.items()), False)}{error}"
+    final = pages.table(['metric', 'value'], list(summary.get('final', {}).items()), False)
+    body = (f'<div class="side"><div><h2>Final metrics</h2>{final}</div>'
+            f"<div><h2>Run</h2>{pages.table(['fact', 'value'], list(facts.items()), False)}</div></div>"
+            f"{_published(summary)}{error}"
             f"<h2>Figures</h2>{figs}<h2>Config</h2><pre>{html.escape(config)}</pre>"
             f"<h2>Summary</h2><pre>{html.escape(json.dumps(shown, indent=2, default=str))}</pre>")
     target = run.path / "report.html"

@@ -20,6 +20,7 @@ table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.sortable th { cursor: pointer; background: #f3f3f3; } table.sortable th:hover { background: #e4e4e4; }
+.side { display: flex; gap: 3em; flex-wrap: wrap; }
 tr.best td { background: #e8f5e9; font-weight: 600; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figcaption { font-size: 0.85em; color: #555; max-width: 640px; } img { max-width: 100%; }

@@ -57,8 +57,11 @@ def run_local(jobs: Sequence[tuple], workers: int, threads: int, on_done: Done) 
         try:
             for f in as_completed(futures):
                 on_done(futures[f], f.result())
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
+        except BaseException:  # Ctrl-C, SIGTERM, a bug: stop the trials now (they resume from their checkpoints)
+            workers_now = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers_now:
+                process.terminate()
             raise
 
 
