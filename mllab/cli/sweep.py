@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
 
 def sweep(
-    args: List[str] = typer.Argument(..., help="RECIPE_OR_CONFIG then key=value overrides shared by every trial."),
-    grid: List[str] = typer.Option([], "--grid", help="KEY=V1,V2,...: a grid axis; repeat for more axes."),
+    args: list[str] = typer.Argument(..., help="RECIPE_OR_CONFIG then key=value overrides shared by every trial."),
+    grid: list[str] = typer.Option([], "--grid", help="KEY=V1,V2,...: a grid axis; repeat for more axes."),
     seeds: int = typer.Option(1, "--seeds", min=1, help="Seeds per setting (seed, seed+1, ...)."),
     executor: str = typer.Option("local", "--executor", help="local (processes) or ray (pip install 'mllab[ray]')."),
     workers: int = typer.Option(1, "--workers", min=1, help="Trials at a time (torch threads: cores // workers)."),
-    address: Optional[str] = typer.Option(None, "--address", help="HOST:PORT of a Ray cluster to join "
+    address: str | None = typer.Option(None, "--address", help="HOST:PORT of a Ray cluster to join "
                                           "(default: a local Ray on 127.0.0.1, stopped at the end)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
+    out: Path | None = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Train every setting of a grid with several seeds: mllab sweep demo --grid optimizer.lr=0.003,0.01 --seeds 2

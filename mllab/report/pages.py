@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import html
+import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; padding: 0 1em; color: #222; }
@@ -54,8 +56,8 @@ def readable(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        if v != v:
-            return "nan"
+        if math.isnan(v) or math.isinf(v):
+            return str(v)
         if v == int(v) and abs(v) < 1e6:
             return str(int(v))
         return f"{v:.4g}"

@@ -142,9 +142,10 @@ def write_sweep_report(folder: Path) -> Path:
     histories = [(", ".join(s["overrides"]) or "base",
                   [RunDir(folder / t["path"]).read_metrics() for t in state["trials"] if t["setting"] == s["folder"]])
                  for s in state["settings"]]
-    parts = [f"<p>{len(state['settings'])} settings x {state['seeds']} seeds = {len(state['trials'])} trials of "
-             f"<code>{state['recipe']}</code>; status: {state['status']}. The best setting (green) has the highest "
-             f"mean of the table's first metric.</p>", "<h2>Settings (click a header to sort)</h2>", html_table(state)]
+    intro = (f"<p>{len(state['settings'])} settings x {state['seeds']} seeds = {len(state['trials'])} trials of "
+             f"<code>{state['recipe']}</code>; status: {state['status']}. The best setting (green) has the best "
+             f"mean of the table's first metric (the highest accuracy or PSNR, the lowest loss).</p>")
+    parts = [intro, "<h2>Settings (click a header to sort)</h2>", html_table(state)]
     pub = published(state, best)
     if pub:
         parts += ["<h2>Published vs measured</h2>",

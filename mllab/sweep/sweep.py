@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,7 @@ def write_plan(folder: Path, target, overrides, grid, seeds, executor, all_setti
         "settings": [{"folder": n, "overrides": s} for n, s in zip(names, all_settings)],
         "trials": [{"id": t.id, "setting": names[t.setting], "seed": t.seed,
                     "path": str(t.path.relative_to(folder))} for t in trials],
-        "status": status, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "status": status, "updated": datetime.now(UTC).isoformat(timespec="seconds"),
         "owner": owner(),  # who writes it (liveness); the pages never show it
     }
     atomic_write_text(folder / SWEEP_FILE, yaml.safe_dump(state, sort_keys=False))

@@ -1,6 +1,5 @@
 """Sweeps: the plan (grid, ids), equality with running the trials one by one, resume and refusal."""
 
-import json
 import logging
 
 import pytest
