@@ -97,6 +97,8 @@ class TrainingConfig(Section):
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's choice)")
     channels_last: bool | None = Field(None, description="image batches and conv weights in channels-last layout "
                                        "(faster convolutions); unset: on for nets with Conv2d and no ConvTranspose2d")
+    test_time_flip: bool = Field(False, description="evaluate and predict on the mean of the outputs for each image "
+                                 "and its mirror image (images only; twice the evaluation cost)")
     precision: Literal["fp32", "bf16"] = Field("fp32", description="bf16: the training forward pass under bfloat16 "
                                                "autocast (weights, gradients, loss and evaluation stay float32); "
                                                "2.4-3.3x faster NiN/LeNet-5/LSTM steps on CPUs with AMX, slower for "

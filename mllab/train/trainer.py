@@ -173,7 +173,7 @@ class Trainer:
         for start in range(0, len(data), self.tcfg.eval_batch_size):
             xb = self.layout(self.trim(data.x[start:start + self.tcfg.eval_batch_size]))
             yb = data.y[start:start + self.tcfg.eval_batch_size]
-            out = self.model(xb)
+            out = self.eval_forward(xb)
             for k, v in self.task.sums(out, xb, yb, self.task.loss(out, xb, yb, self.model)).items():
                 sums[k] = sums[k] + v if k in sums else v
         return self.task.metrics({k: float(v) for k, v in sums.items()}, len(data))
@@ -183,7 +183,18 @@ class Trainer:
         self.model.eval()
         bs = self.tcfg.eval_batch_size
         batches = (self.layout(self.trim(x[i:i + bs])) for i in range(0, len(x), bs))
-        return torch.cat([self.task.predict(self.model(xb)) for xb in batches])
+        return torch.cat([self.task.predict(self.eval_forward(xb)) for xb in batches])
+
+    def eval_forward(self, xb: torch.Tensor):
+        """The model's output in evaluation; with ``training.test_time_flip`` the mean over the image and its
+        horizontal mirror (test-time augmentation)."""
+        out = self.model(xb)
+        if self.tcfg.test_time_flip:
+            if xb.dim() != 4 or not torch.is_tensor(out):
+                raise ValueError(f"training.test_time_flip averages a classifier's outputs over mirrored images "
+                                 f"(N, C, H, W); got inputs of shape {tuple(xb.shape)}: set it to false here")
+            out = (out + self.model(xb.flip(-1))) / 2
+        return out
 
     # --- best checkpoint, early stopping, resume ---------------------------------------
     def _improved(self, metric: str, value: float) -> bool:

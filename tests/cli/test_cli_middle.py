@@ -100,3 +100,12 @@ def test_runs_published_rebuilds_a_stand_in_group_with_a_command_that_runs(tmp_p
     assert "stand_in=[]" not in command and "data.name=svhn" in command
     rebuilt = mllab(*command.split()[1:], "--out", str(tmp_path / "second"), "--quiet", env=env)
     assert "dataset: digits, standing in for svhn" in rebuilt.stdout
+
+
+def test_eval_of_a_classical_run_reproduces_its_test_accuracy(tmp_path):
+    """A fitted estimator is the run's checkpoint (last.pkl): eval refits nothing and scores it again."""
+    mllab("train", "demo", "model.name=ridge", "model.params={alpha: 1.0}", "--out", str(tmp_path), "--quiet")
+    run = next(tmp_path.glob("demo/*/seed0"))
+    assert (run / "checkpoints" / "last.pkl").is_file()
+    out = mllab("eval", str(run)).stdout
+    assert out.strip() == f"test accuracy: {summary(run)['final']['test_accuracy']:.4f}"

@@ -152,3 +152,17 @@ def test_token_batches_trimmed_train_exactly_like_full_width_batches():
     for pa, pb in zip(a.parameters(), b.parameters()):
         torch.testing.assert_close(pa, pb)
     assert ev_a == pytest.approx(ev_b)
+
+
+def test_test_time_flip_evaluates_the_mean_of_image_and_mirror_outputs():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 3, 3), nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+    x, y = torch.rand(10, 1, 6, 6), torch.randint(0, 3, (10,))
+    t = Trainer(net, cfg_for(test_time_flip=True), ClassifyTask("cross_entropy", 3))
+    with torch.no_grad():
+        logits = (net(x) + net(x.flip(-1))) / 2  # by hand
+    got = t.evaluate(Tensors(x, y))
+    assert got["loss"] == pytest.approx(float(nn.functional.cross_entropy(logits, y)), rel=1e-6)
+    assert torch.equal(t.predict(x), logits.argmax(1))
+    plain = Trainer(net, cfg_for(), ClassifyTask("cross_entropy", 3)).evaluate(Tensors(x, y))
+    assert plain["loss"] != pytest.approx(got["loss"])  # the mirror changes the outputs of this net

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+import mllab.runs.checkpoints as checkpoints
 from mllab.core.errors import ConfigError
 from mllab.core.files import atomic_write_text
 from mllab.core.metrics import psnr_from_mse
@@ -90,8 +91,9 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     factor = lr_factor_fn(cfg.schedule, cfg.training.epochs)
     run.write_env({"device": "cpu", "backend": "numpy", "data": splits.dataset.summary()})
     epoch, rng, state = 0, np.random.default_rng(cfg.seed), {"best": None, "best_epoch": None, "step": 0}
-    if resume and (run.checkpoints / "last.npz").is_file():
-        epoch, rng = st.load(run.checkpoints / "last.npz", model, opt)
+    last, best = (checkpoints.path_of(run.checkpoints, name, "numpy") for name in ("last", "best"))
+    if resume and last.is_file():
+        epoch, rng = st.load(last, model, opt)
         state = json.loads((run.checkpoints / "last_state.json").read_text())
         run.truncate_metrics(epoch)
     elif cfg.output.figures:
@@ -99,11 +101,11 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     for epoch in range(epoch, cfg.training.epochs):
         record = _epoch(cfg, st, model, opt, x, y, loss, rng, state, epoch, factor, splits, reconstruct)
         _track_best(cfg, run, st, model, opt, rng, record, state)
-        st.save(run.checkpoints / "last.npz", model, opt, epoch=epoch + 1, rng=rng)
+        st.save(last, model, opt, epoch=epoch + 1, rng=rng)
         atomic_write_text(run.checkpoints / "last_state.json", json.dumps(state))  # best-so-far, step count
         run.append_metrics(record)
     if cfg.training.select:
-        st.load(run.checkpoints / "best.npz", model)
+        st.load(best, model)
     if cfg.output.figures:
         draw_scratch_figures(model, splits, run, "trained")
     return _final(st, model, splits, reconstruct, loss, run, state)
@@ -155,7 +157,7 @@ def _track_best(cfg, run, st, model, opt, rng, record, state) -> None:
               (record[metric] < state["best"] if metric.endswith("loss") else record[metric] > state["best"]))
     if better:
         state.update(best=record[metric], best_epoch=record["epoch"])
-        st.save(run.checkpoints / "best.npz", model, opt, epoch=record["epoch"], rng=rng)
+        st.save(checkpoints.path_of(run.checkpoints, "best", "numpy"), model, opt, epoch=record["epoch"], rng=rng)
 
 
 def _final(st, model, splits, reconstruct, loss, run, state) -> dict[str, Any]:
