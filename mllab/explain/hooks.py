@@ -23,7 +23,7 @@ Recorded tensors are cloned, so an in-place ReLU after the module cannot overwri
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -86,7 +86,7 @@ class LayerRecorder:
         self.recorded: dict[str, list[torch.Tensor]] = {s: [] for s in self.selections}
         self._handles: list = []
 
-    def __enter__(self) -> "LayerRecorder":
+    def __enter__(self) -> LayerRecorder:
         modules = dict(self.model.named_modules())
         try:
             for sel in self.selections:

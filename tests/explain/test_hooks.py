@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 import mllab.explain as ex
 from mllab.core.errors import MllabError
@@ -47,9 +46,8 @@ def test_features_equal_a_hand_written_forward_with_inplace_relu_and_lstm_tuples
 
 def test_hooks_are_removed_even_when_the_forward_fails():
     net = Net()
-    with pytest.raises(RuntimeError):
-        with LayerRecorder(net, ["conv", "act:in"]):
-            net(torch.randn(2, 3, 4, 4))  # wrong channel count
+    with pytest.raises(RuntimeError), LayerRecorder(net, ["conv", "act:in"]):
+        net(torch.randn(2, 3, 4, 4))  # wrong channel count
     assert not any(m._forward_hooks or m._forward_pre_hooks for m in net.modules())
 
 
