@@ -207,6 +207,12 @@ def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folde
         fail(str(e).strip('"'))
 
 
+from mllab.cli import explain  # noqa: E402
+
+app.command("explain")(explain.explain)
+app.command("probe")(explain.probe)
+
+
 def main() -> None:
     try:
         app()

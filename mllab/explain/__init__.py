@@ -21,7 +21,8 @@ __all__ = ["EXPLAINERS", "LayerRecorder", "attribute", "embed", "features", "lay
 
 
 def probe(run, layers=None):
-    """Linear, kNN and separability scores per layer of a trained run: see :func:`mllab.explain.probe.probe`."""
+    """Linear, kNN and separability scores per layer of a trained run: see :func:`mllab.explain.probes.probe` (``run``: a Run or
+    a run folder)."""
     from mllab.explain.probes import probe as run_probe
 
     return run_probe(run, layers)

@@ -34,9 +34,27 @@ def draw_figures(run: RunDir) -> list[Path]:
     return [p for p in drawn if p is not None]
 
 
-def _img(path: Path) -> str:
+def _img(path: Path, caption: str | None = None) -> str:
     data = base64.b64encode(path.read_bytes()).decode()
-    return f'<figure><img src="data:image/png;base64,{data}"><figcaption>{html.escape(path.stem)}</figcaption></figure>'
+    return (f'<figure><img src="data:image/png;base64,{data}">'
+            f'<figcaption>{html.escape(caption or path.stem)}</figcaption></figure>')
+
+
+def _explain(run: RunDir) -> str:
+    """Whatever ``RUN/explain/`` holds (written by 'mllab explain' and 'mllab probe'): its figures, captioned
+    by their file names, and the probe table."""
+    folder = run.path / "explain"
+    pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    if not pngs:
+        return ""
+    probe, table = folder / "probe.json", ""
+    if probe.is_file():
+        rows = json.loads(probe.read_text())
+        keys = ["layer", "dim", "linear_probe_accuracy", "knn_accuracy", "separability"]
+        head = "".join(f"<th>{k}</th>" for k in keys)
+        body = "".join("<tr>" + "".join(f"<td>{_fmt(r.get(k, '-'))}</td>" for k in keys) + "</tr>" for r in rows)
+        table = f"<h3>Layer-wise probes</h3><table><tr>{head}</tr>{body}</table>"
+    return f"<h2>Inside the model</h2>{table}" + "".join(_img(p, f"explain/{p.name}") for p in pngs)
 
 
 def _table(rows: dict) -> str:
@@ -85,7 +103,7 @@ def write_report(run: RunDir) -> Path:
     page = _PAGE.format(
         title=html.escape(title), final=_table(summary.get("final", {})), facts=_table(facts), error=error,
         published=published,
-        figures=figs, config=html.escape(config), summary=html.escape(json.dumps(summary, indent=2, default=str)))
+        figures=figs + _explain(run), config=html.escape(config), summary=html.escape(json.dumps(summary, indent=2, default=str)))
     target = run.path / "report.html"
     atomic_write_text(target, page)
     return target

@@ -1,0 +1,58 @@
+"""``mllab explain`` and ``mllab probe``: look inside a trained run; results go to RUN/explain/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+METHODS_HELP = ("Comma-separated methods: saliency, guided_backprop, deconvolution, gradcam, integrated_gradients "
+                "(attribution maps of --images test images, one per class in turn), pca, tsne, pca_tsne "
+                "(embeddings of a layer's features, 1000 stratified test examples).")
+
+
+def explain(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>)."),
+            method: Optional[str] = typer.Option(None, "--method", "-m", help=METHODS_HELP),
+            layer: Optional[List[str]] = typer.Option(None, "--layer", "-l", help="Module name (--list-layers); "
+                                                      "NAME:in = its input, NAME:last = an LSTM's last step. Repeat."),
+            images: int = typer.Option(10, "--images", "-n", min=1, help="Images for attribution maps."),
+            split: str = typer.Option("test", "--split", help="train, val or test."),
+            list_layers: bool = typer.Option(False, "--list-layers", help="Print module names and output shapes.")
+            ) -> None:
+    """Attribution maps and embeddings of a trained torch run into RUN/explain/ (PNG + NPZ), shown by
+    'mllab report RUN': mllab explain RUN --method gradcam,pca_tsne --layer features"""
+    from mllab.cli.errors import fail, user_errors
+
+    with user_errors():
+        from mllab.explain import EXPLAINERS
+        from mllab.explain.run import explain_run
+        from mllab.explain.run import list_layers as layers_of
+
+        if list_layers:
+            for name, kind, shape in layers_of(run):
+                typer.echo(f"{name:32s} {kind:20s} {'(not called)' if shape is None else tuple(shape)}")
+            return
+        if not method:
+            fail(f"name a method with --method; one of {', '.join(EXPLAINERS.names())}")
+        for path in explain_run(run, [m.strip() for m in method.split(",") if m.strip()], layer or [], images, split):
+            typer.echo(f"wrote {path}")
+
+
+def probe(run: Path = typer.Argument(..., help="Run folder."),
+          layer: Optional[List[str]] = typer.Option(None, "--layer", "-l", help="Layers to probe (default: every "
+                                                    "leaf module the forward pass calls). Repeat.")) -> None:
+    """Linear-probe, kNN accuracy and class separability per layer (depth order) into RUN/explain/probe.json
+    and probe.png, and a table."""
+    from mllab.cli.errors import user_errors
+
+    with user_errors():
+        from mllab.explain.probes import probe_run
+
+        rows, paths = probe_run(run, layer or [])
+        typer.echo(f"{'layer':28s} {'dim':>6s} {'linear':>7s} {'kNN':>7s} {'separability':>12s}")
+        for r in rows:
+            typer.echo(f"{r['layer']:28s} {r['dim']:6d} {r['linear_probe_accuracy']:7.4f} {r['knn_accuracy']:7.4f} "
+                       f"{r['separability']:12.4f}")
+        for path in paths:
+            typer.echo(f"wrote {path}")
