@@ -207,7 +207,7 @@ def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folde
         fail(str(e).strip('"'))
 
 
-from mllab.cli import explain  # noqa: E402
+from mllab.cli import explain
 
 app.command("explain")(explain.explain)
 app.command("probe")(explain.probe)

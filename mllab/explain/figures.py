@@ -3,7 +3,7 @@ the same images), Grad-CAM overlays, embedding scatter plots coloured by class, 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
