@@ -52,6 +52,8 @@ def attribute(model: nn.Module, x, target=None, method: str = "saliency", layer:
     was_training = model.training
     model.eval()
     try:
+        with torch.no_grad():
+            _logits(model, x[:1])  # a classifier? (one example: the refusal names the model's real output)
         target = _targets(model, x, target)
         kwargs = {"layer": layer} if entry.meta.get("layer") else {}
         return entry.factory(model, x, target, **kwargs).detach().cpu().numpy()
@@ -166,8 +168,9 @@ def gradcam(model, x, target, layer: str | None = None):
     """Grad-CAM (Selvaraju et al.) at a conv layer: ReLU of the activation maps weighted by their mean
     gradients, upsampled bilinearly to the input's size, one channel."""
     if not x.is_floating_point() or x.ndim != 4:
+        instead = "saliency or integrated_gradients" if x.is_floating_point() else "integrated_gradients"
         raise MllabError(f"gradcam needs image inputs (B, C, H, W); {type(model).__name__} takes "
-                         f"{tuple(x.shape)} {x.dtype}: use saliency or integrated_gradients")
+                         f"{tuple(x.shape)} {x.dtype}: use {instead}")
     layer = layer or default_cam_layer(model, x)
     with LayerRecorder(model, [layer], grad=True) as rec:
         score = _score(model, x, target)

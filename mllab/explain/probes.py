@@ -3,8 +3,8 @@
 For each chosen layer, in depth (forward) order: the frozen features of a stratified training sample are
 pooled (a conv map is average-pooled to at most ``MAX_DIM`` values, a sequence keeps its last step),
 standardised, and a logistic-regression probe is fitted on them; it is scored on a stratified test sample.
-Also a 5-nearest-neighbour accuracy and a class-separability score (the mean silhouette of the test features
-by their true class: 1 = tight, far-apart classes, 0 = overlapping). Report 000's "projection vs
+Also a 5-nearest-neighbour accuracy and a class-separability score (the mean silhouette of the unscaled test
+features by their true class: 1 = tight, far-apart classes, 0 = overlapping). Report 000's "projection vs
 transformation" question (does a ReLU or an MLPConv block change separability?) and report 001's "separable
 after the second layer" become these numbers.
 
@@ -63,7 +63,8 @@ def score_layer(train_f, train_y, test_f, test_y, seed: int = 0) -> dict:
     a, b = scaler.transform(train_f), scaler.transform(test_f)
     linear = LogisticRegression(max_iter=500, random_state=seed).fit(a, train_y)
     knn = KNeighborsClassifier(5).fit(a, train_y)
-    separability = silhouette_score(b, test_y) if len(np.unique(test_y)) > 1 else 0.0
+    # on the raw features: standardising would blow up dimensions that only carry noise
+    separability = silhouette_score(test_f, test_y) if len(np.unique(test_y)) > 1 else 0.0
     return {"dim": int(train_f.shape[1]), "linear_probe_accuracy": float(linear.score(b, test_y)),
             "knn_accuracy": float(knn.score(b, test_y)), "separability": float(separability)}
 
