@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 METHODS_HELP = ("Comma-separated methods: saliency, guided_backprop, deconvolution, gradcam, integrated_gradients "
-                "(attribution maps of --images test images, one per class in turn), pca, tsne, pca_tsne "
+                "(attribution maps of --images test images, one per class in turn), pca, tsne, pca_tsne, tsne_numpy "
                 "(embeddings of a layer's features, 1000 stratified test examples).")
 
 

@@ -12,6 +12,7 @@ Methods are registered in :data:`EXPLAINERS` (``mllab explain --help``); run-lev
 ``mllab explain`` and ``mllab probe`` commands) is in :mod:`mllab.explain.run`.
 """
 
+from mllab.explain import tsne_numpy  # noqa: F401  (registers the tsne_numpy embedding)
 from mllab.explain.attribution import attribute
 from mllab.explain.embedding import embed
 from mllab.explain.hooks import LayerRecorder, features, layer_table
