@@ -56,3 +56,28 @@ def probe(run: Path = typer.Argument(..., help="Run folder."),
                        f"{r['separability']:12.4f}")
         for path in paths:
             typer.echo(f"wrote {path}")
+
+
+def data_show(names: list[str] = typer.Argument(..., help="Datasets (mllab data list); several: side by side."),
+              tsne: bool = typer.Option(False, "--tsne", help="PCA-to-10 + t-SNE of raw test images, by class."),
+              hist: bool = typer.Option(False, "--hist", help="Per-channel pixel histograms with mean/std, as "
+                                        "loaded and after --transform."),
+              transform: list[str] = typer.Option(["invert"], "--transform", help="Transform compared in --hist."),
+              samples: int = typer.Option(2000, "--samples", min=10, help="Test images per dataset for --tsne."),
+              out: Path = typer.Option(Path("."), "--out", help="Folder for the PNGs.")) -> None:
+    """Views of whole datasets: mllab data show mnist fashion_mnist --tsne; mllab data show mnist --hist"""
+    from mllab.cli.errors import fail, user_errors
+
+    if not (tsne or hist):
+        fail("choose a view: --tsne and/or --hist")
+    with user_errors():
+        from mllab.core import plotting
+        from mllab.explain.datasets import dataset_tsne, pixel_histograms
+
+        if tsne:
+            path = plotting.save(dataset_tsne(names, samples), out / f"tsne-{'-'.join(names)}.png")
+            typer.echo(f"wrote {path}")
+        if hist:
+            for name in names:
+                path = plotting.save(pixel_histograms(name, [(), tuple(transform)]), out / f"hist-{name}.png")
+                typer.echo(f"wrote {path}")

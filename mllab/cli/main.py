@@ -211,6 +211,7 @@ from mllab.cli import explain
 
 app.command("explain")(explain.explain)
 app.command("probe")(explain.probe)
+data_app.command("show")(explain.data_show)
 
 
 def main() -> None:

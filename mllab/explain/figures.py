@@ -54,7 +54,7 @@ def embedding_scatter(points: dict[str, np.ndarray], labels: np.ndarray, classes
     """One panel per layer (``points[layer]`` (N, 2)), points coloured by class, one legend."""
     fig = plotting.figure(3.6 * len(points) + 1.4, 3.6)
     axes = fig.subplots(1, len(points), squeeze=False)[0]
-    colours = _colours(len(classes))
+    colours = class_colours(len(classes))
     for ax, (layer, z) in zip(axes, points.items()):
         for k, name in enumerate(classes):
             keep = labels == k
@@ -70,7 +70,8 @@ def embedding_scatter(points: dict[str, np.ndarray], labels: np.ndarray, classes
     return fig
 
 
-def _colours(k: int) -> list:
+def class_colours(k: int) -> list:
+    """``k`` distinct colours (tab10, tab20, then a continuous map)."""
     from matplotlib import colormaps
 
     cmap = colormaps["tab10" if k <= 10 else "tab20" if k <= 20 else "nipy_spectral"]
