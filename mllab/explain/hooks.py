@@ -24,6 +24,7 @@ Recorded tensors are cloned, so an in-place ReLU after the module cannot overwri
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Self
 
 import numpy as np
 import torch
@@ -86,7 +87,7 @@ class LayerRecorder:
         self.recorded: dict[str, list[torch.Tensor]] = {s: [] for s in self.selections}
         self._handles: list = []
 
-    def __enter__(self) -> LayerRecorder:
+    def __enter__(self) -> Self:
         modules = dict(self.model.named_modules())
         try:
             for sel in self.selections:

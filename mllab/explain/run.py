@@ -11,9 +11,9 @@ layer, coloured by class) and ``.npz`` (``embeddings`` (L, N, 2), ``layers``, ``
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 
 import numpy as np
 import torch

@@ -69,3 +69,16 @@ def test_layer_table_lists_modules_with_output_shapes():
     assert ("conv", "Conv2d", (1, 4, 4, 4)) in table
     assert ("lstm", "LSTM", (1, 4, 10)) in table
     assert np.all([len(row) == 3 for row in table])
+
+
+def test_feature_capture_streams_memory_under_twice_the_features():
+    import tracemalloc
+
+    net = nn.Sequential(nn.Linear(50, 1000), nn.ReLU()).eval()
+    x = np.random.default_rng(0).normal(size=(4000, 50)).astype(np.float32)
+    tracemalloc.start()
+    got = ex.features(net, x, ["0"], batch_size=200)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    size = got["0"].nbytes  # 16 MB
+    assert size <= peak < 2 * size
