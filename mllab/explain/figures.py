@@ -52,7 +52,7 @@ def attribution_grid(inputs: np.ndarray, maps: dict[str, np.ndarray], titles: Se
 
 def embedding_scatter(points: dict[str, np.ndarray], labels: np.ndarray, classes: Sequence[str], title: str):
     """One panel per layer (``points[layer]`` (N, 2)), points coloured by class, one legend."""
-    fig = plotting.figure(3.6 * len(points) + 1.4, 3.6)
+    fig = plotting.figure(3.6 * len(points) + 1.0, 3.6)
     axes = fig.subplots(1, len(points), squeeze=False)[0]
     colours = class_colours(len(classes))
     for ax, (layer, z) in zip(axes, points.items()):
@@ -66,7 +66,7 @@ def embedding_scatter(points: dict[str, np.ndarray], labels: np.ndarray, classes
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="center right", fontsize=7, markerscale=3, frameon=False)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1 - 1.4 / (3.6 * len(points) + 1.4), 1))
+    fig.tight_layout(rect=(0, 0, 1 - 1.0 / (3.6 * len(points) + 1.0), 1))
     return fig
 
 

@@ -13,6 +13,7 @@ Recorded tensors are cloned, so an in-place ReLU after the module cannot overwri
 
 >>> import torch
 >>> from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(inplace=True), nn.Linear(3, 2))
 >>> feats = features(net, torch.randn(5, 4), ["0", "1:in", "1"])
 >>> [feats[k].shape for k in feats]
@@ -29,6 +30,7 @@ from typing import Self
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from mllab.core.errors import MllabError
 
@@ -49,17 +51,19 @@ def parse(selection: str) -> tuple[str, str]:
 def pick(value, place: str, selection: str) -> torch.Tensor:
     """The tensor a selection means in a module's input tuple or output (tensor or tuple)."""
     if place == "in":
-        return value[0]
+        return pick(value[0], "out", selection)
     if isinstance(value, torch.Tensor):
         if place == "last":
             raise MllabError(f"layer {selection!r}: ':last' needs a recurrent module returning (output, (h_n, c_n)); "
                              f"this one returns one tensor {tuple(value.shape)}; select it without ':last'")
         return value
-    if not isinstance(value, (tuple, list)) or not isinstance(value[0], torch.Tensor):
+    if isinstance(value, PackedSequence):  # a packed LSTM's input or output (B, T, F), padded with zeros
+        return pad_packed_sequence(value, batch_first=True)[0]
+    if not isinstance(value, (tuple, list)) or not isinstance(value[0], (torch.Tensor, PackedSequence)):
         raise MllabError(f"layer {selection!r}: its output is a {type(value).__name__}, not a tensor or tuple of tensors")
     if place == "out":
-        return value[0]
-    out, state = value[0], value[1]
+        return pick(value[0], "out", selection)
+    out, state = pick(value[0], "out", selection), value[1]
     h_n = state[0] if isinstance(state, (tuple, list)) else state  # (layers*D, B, H)
     directions = out.shape[-1] // h_n.shape[-1]
     return h_n[-directions:].permute(1, 0, 2).reshape(h_n.shape[1], -1)  # (D, B, H) -> (B, D*H)
@@ -152,6 +156,10 @@ def features(model: nn.Module, x, layers: Sequence[str], batch_size: int = BATCH
                         raise MllabError(f"layer {sel!r} was not called in the forward pass; choose another "
                                          "('mllab explain RUN --list-layers')")
                     batch = rec.recorded[sel][0].float().numpy()  # first call of the module in this pass
+                    if len(batch) != len(x[start:start + batch_size]):
+                        raise MllabError(f"layer {sel!r} gives {len(batch)} rows for a batch of "
+                                         f"{len(x[start:start + batch_size])} examples (packed tokens?); select "
+                                         "a layer with one row per example, e.g. an LSTM's NAME:last")
                     rec.recorded[sel].clear()
                     if sel not in out:
                         out[sel] = np.empty((len(x),) + batch.shape[1:], np.float32)

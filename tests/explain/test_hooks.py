@@ -82,3 +82,25 @@ def test_feature_capture_streams_memory_under_twice_the_features():
     tracemalloc.stop()
     size = got["0"].nbytes  # 16 MB
     assert size <= peak < 2 * size
+
+
+def test_packed_lstm_gives_padded_outputs_and_the_true_last_token():
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    class Packed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.lstm = nn.LSTM(3, 4, batch_first=True)
+
+        def forward(self, x):
+            lengths = torch.tensor([5, 2])
+            out, (h, _) = self.lstm(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
+            return h[-1]
+
+    net, x = Packed().eval(), torch.randn(2, 5, 3)
+    got = ex.features(net, x, ["lstm", "lstm:last"])
+    with torch.no_grad():
+        full, _ = net.lstm(x[1:, :2])  # the second sequence alone, its 2 real steps
+    assert got["lstm"].shape == (2, 5, 4) and (got["lstm"][1, 2:] == 0).all()
+    assert got["lstm:last"][1] == pytest.approx(full[0, -1].numpy(), abs=1e-6)
