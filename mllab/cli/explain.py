@@ -41,7 +41,11 @@ def explain(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/
 
 def probe(run: Path = typer.Argument(..., help="Run folder."),
           layer: Optional[List[str]] = typer.Option(None, "--layer", "-l", help="Layers to probe (default: every "
-                                                    "leaf module the forward pass calls). Repeat.")) -> None:
+                                                    "leaf module the forward pass calls). Repeat."),
+          train_samples: int = typer.Option(2000, "--train-samples", min=10, help="Stratified training examples "
+                                            "the probes are fitted on."),
+          test_samples: int = typer.Option(1000, "--test-samples", min=10, help="Stratified test examples scored.")
+          ) -> None:
     """Linear-probe, kNN accuracy and class separability per layer (depth order) into RUN/explain/probe.json
     and probe.png, and a table."""
     from mllab.cli.errors import user_errors
@@ -49,7 +53,7 @@ def probe(run: Path = typer.Argument(..., help="Run folder."),
     with user_errors():
         from mllab.explain.probes import probe_run
 
-        rows, paths = probe_run(run, layer or [])
+        rows, paths = probe_run(run, layer or [], train_samples, test_samples)
         typer.echo(f"{'layer':28s} {'dim':>6s} {'linear':>7s} {'kNN':>7s} {'separability':>12s}")
         for r in rows:
             typer.echo(f"{r['layer']:28s} {r['dim']:6d} {r['linear_probe_accuracy']:7.4f} {r['knn_accuracy']:7.4f} "

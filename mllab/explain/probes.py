@@ -86,10 +86,11 @@ def probe(run, layers=None, train_samples: int = TRAIN_SAMPLES, test_samples: in
             for layer in layers]
 
 
-def probe_run(run_path, layers: Sequence[str] = ()) -> tuple[list[dict], list[Path]]:
+def probe_run(run_path, layers: Sequence[str] = (), train_samples: int = TRAIN_SAMPLES,
+              test_samples: int = TEST_SAMPLES) -> tuple[list[dict], list[Path]]:
     """Probe the run's layers; writes ``explain/probe.json`` and ``explain/probe.png``."""
     run = load_run(run_path)
-    rows = probe(run, list(layers) or None)
+    rows = probe(run, list(layers) or None, train_samples, test_samples)
     out = run.path / "explain"
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "probe.json", json.dumps(rows, indent=1) + "\n")

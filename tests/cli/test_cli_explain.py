@@ -57,7 +57,8 @@ def test_explain_refusals_are_one_line(run):
 
 
 def test_probe_writes_rows_in_depth_order(run):
-    out = run_mllab("probe", str(run), "--layer", "features.0", "--layer", "head.1", "--layer", "classifier").output
+    out = run_mllab("probe", str(run), "--layer", "features.0", "--layer", "head.1", "--layer", "classifier",
+                    "--train-samples", "600", "--test-samples", "300").output
     rows = json.loads((run / "explain" / "probe.json").read_text())
     assert [r["layer"] for r in rows] == ["features.0", "head.1", "classifier"]
     assert rows[0]["dim"] == 2048  # 32 x 8 x 8 conv map average-pooled to 32 x 8 x 8 (= MAX_DIM)
