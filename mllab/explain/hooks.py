@@ -13,7 +13,6 @@ Recorded tensors are cloned, so an in-place ReLU after the module cannot overwri
 
 >>> import torch
 >>> from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(inplace=True), nn.Linear(3, 2))
 >>> feats = features(net, torch.randn(5, 4), ["0", "1:in", "1"])
 >>> [feats[k].shape for k in feats]
