@@ -9,7 +9,7 @@ import typer
 
 METHODS_HELP = ("Comma-separated methods: saliency, guided_backprop, deconvolution, gradcam, integrated_gradients "
                 "(attribution maps of --images test images, one per class in turn), pca, tsne, pca_tsne, tsne_numpy "
-                "(embeddings of a layer's features, 1000 stratified test examples).")
+                "(embeddings of a layer's features, --samples stratified examples).")
 
 
 def explain(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>)."),
@@ -18,6 +18,7 @@ def explain(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/
                                                       "NAME:in = its input, NAME:last = an LSTM's last step. Repeat."),
             images: int = typer.Option(10, "--images", "-n", min=1, help="Images for attribution maps."),
             split: str = typer.Option("test", "--split", help="train, val or test."),
+            samples: int = typer.Option(1000, "--samples", min=3, help="Stratified examples per embedding."),
             list_layers: bool = typer.Option(False, "--list-layers", help="Print module names and output shapes.")
             ) -> None:
     """Attribution maps and embeddings of a trained torch run into RUN/explain/ (PNG + NPZ), shown by
@@ -35,7 +36,8 @@ def explain(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/
             return
         if not method:
             fail(f"name a method with --method; one of {', '.join(EXPLAINERS.names())}")
-        for path in explain_run(run, [m.strip() for m in method.split(",") if m.strip()], layer or [], images, split):
+        methods = [m.strip() for m in method.split(",") if m.strip()]
+        for path in explain_run(run, methods, layer or [], images, split, samples):
             typer.echo(f"wrote {path}")
 
 
