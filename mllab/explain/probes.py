@@ -16,6 +16,7 @@ after the second layer" become these numbers.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from mllab.runs.load import load_run
 
 MAX_DIM = 2048  # pooled feature width a probe sees at most
 TRAIN_SAMPLES, TEST_SAMPLES = 2000, 1000
+PROBE_ITERATIONS = 500  # L-BFGS iterations of the logistic probe
 SKIPPED = ("Dropout", "Dropout2d", "Identity", "Flatten")  # they repeat their input in eval mode
 
 
@@ -54,6 +56,7 @@ def default_probe_layers(model, example) -> list[str]:
 
 
 def score_layer(train_f, train_y, test_f, test_y, seed: int = 0) -> dict:
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import silhouette_score
     from sklearn.neighbors import KNeighborsClassifier
@@ -61,12 +64,15 @@ def score_layer(train_f, train_y, test_f, test_y, seed: int = 0) -> dict:
 
     scaler = StandardScaler().fit(train_f)
     a, b = scaler.transform(train_f), scaler.transform(test_f)
-    linear = LogisticRegression(max_iter=500, random_state=seed).fit(a, train_y)
+    with warnings.catch_warnings():  # an unconverged fit is reported in the row, not as a console warning
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        linear = LogisticRegression(max_iter=PROBE_ITERATIONS, random_state=seed).fit(a, train_y)
     knn = KNeighborsClassifier(5).fit(a, train_y)
     # on the raw features: standardising would blow up dimensions that only carry noise
     separability = silhouette_score(test_f, test_y) if len(np.unique(test_y)) > 1 else 0.0
     return {"dim": int(train_f.shape[1]), "linear_probe_accuracy": float(linear.score(b, test_y)),
-            "knn_accuracy": float(knn.score(b, test_y)), "separability": float(separability)}
+            "knn_accuracy": float(knn.score(b, test_y)), "separability": float(separability),
+            "probe_converged": bool(np.max(linear.n_iter_) < PROBE_ITERATIONS)}
 
 
 def probe(run, layers=None, train_samples: int = TRAIN_SAMPLES, test_samples: int = TEST_SAMPLES) -> list[dict]:

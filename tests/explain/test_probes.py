@@ -17,7 +17,7 @@ def test_separated_classes_score_one_and_noise_scores_chance():
     (a, ya), (b, yb) = blobs(0.5, seed=0), blobs(0.5, seed=1)
     tight = score_layer(a, ya, b, yb)
     assert tight["linear_probe_accuracy"] == 1.0 and tight["knn_accuracy"] == 1.0
-    assert tight["separability"] > 0.8 and tight["dim"] == 8
+    assert tight["separability"] > 0.8 and tight["dim"] == 8 and tight["probe_converged"]
     rng = np.random.default_rng(2)
     noise = score_layer(rng.normal(size=(300, 8)), ya, rng.normal(size=(300, 8)), yb)
     assert noise["linear_probe_accuracy"] < 0.5 and abs(noise["separability"]) < 0.1
