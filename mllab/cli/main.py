@@ -215,6 +215,13 @@ def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folde
         typer.echo(f"figure: {compare_curves(runs, metric, out or default_figure_path(runs))}")
 
 
+from mllab.cli import explain
+
+app.command("explain")(explain.explain)
+app.command("probe")(explain.probe)
+data_app.command("show")(explain.data_show)
+
+
 def main() -> None:
     try:
         app()

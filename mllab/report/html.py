@@ -44,6 +44,23 @@ CAPTIONS = {
 HIDDEN = ("owner", "path", "run_id")  # machine and process ids stay in summary.json, out of the page
 
 
+def _explain(run: RunDir) -> str:
+    """Whatever ``RUN/explain/`` holds (written by 'mllab explain' and 'mllab probe'): its figures, captioned
+    by their file names, and the probe table."""
+    folder = run.path / "explain"
+    pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    if not pngs:
+        return ""
+    probe, table = folder / "probe.json", ""
+    if probe.is_file():
+        rows = json.loads(probe.read_text())
+        keys = ["layer", "dim", "linear_probe_accuracy", "knn_accuracy", "separability"]
+        table = f"<h3>Layer-wise probes</h3>{pages.table(keys, [[r.get(k, '-') for k in keys] for r in rows])}"
+    return f"<h2>Inside the model</h2>{table}" + "".join(pages.figure(p, f"explain/{p.name}") for p in pngs)
+
+
+
+
 def _fmt(v) -> str:
     return html.escape(pages.readable(v))
 
@@ -88,7 +105,7 @@ def write_report(run: RunDir) -> Path:
     body = (f'<div class="side"><div><h2>Final metrics</h2>{final}</div>'
             f"<div><h2>Run</h2>{pages.table(['fact', 'value'], list(facts.items()), False)}</div></div>"
             f"{_published(summary)}{error}"
-            f"<h2>Figures</h2>{figs}<h2>Config</h2><pre>{html.escape(config)}</pre>"
+            f"<h2>Figures</h2>{figs}{_explain(run)}<h2>Config</h2><pre>{html.escape(config)}</pre>"
             f"<h2>Summary</h2><pre>{html.escape(json.dumps(shown, indent=2, default=str))}</pre>")
     target = run.path / "report.html"
     atomic_write_text(target, pages.page(title, body, _nav(run.path)))

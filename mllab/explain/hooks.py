@@ -1,0 +1,200 @@
+"""Features of any layer of a torch network: one small hook class that always removes its hooks.
+
+A *selection* names a module by its ``named_modules()`` name, optionally with a place:
+
+- ``"features.1"``: the module's output (after it);
+- ``"features.1:in"``: the module's first input (before it), so "before and after the ReLU" is
+  ``["features.1:in", "features.1"]``;
+- ``"lstms.0:last"``: for a module returning a tuple (``nn.LSTM``: ``(output, (h_n, c_n))``), the last
+  step's hidden state of the top layer, both directions concatenated, (B, D*H); plain ``"lstms.0"`` takes
+  the first tensor of the tuple (the output sequence, (B, T, D*H)).
+
+Recorded tensors are cloned, so an in-place ReLU after the module cannot overwrite them.
+
+>>> import torch
+>>> from torch import nn
+>>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(inplace=True), nn.Linear(3, 2))
+>>> feats = features(net, torch.randn(5, 4), ["0", "1:in", "1"])
+>>> [feats[k].shape for k in feats]
+[(5, 3), (5, 3), (5, 3)]
+>>> bool((feats["0"] == feats["1:in"]).all()), bool((feats["1"] >= 0).all())
+(True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
+
+from mllab.core.errors import MllabError
+
+PLACES = ("out", "in", "last")
+BATCH = 256  # examples per forward pass when capturing features
+
+
+def parse(selection: str) -> tuple[str, str]:
+    """``"name[:place]"`` -> (name, place); place is out (default), in or last."""
+    name, _, place = selection.partition(":")
+    place = place or "out"
+    if place not in PLACES:
+        raise MllabError(f"layer {selection!r}: unknown place {place!r}; use NAME (output), NAME:in (input) "
+                         "or NAME:last (last step of a recurrent layer)")
+    return name, place
+
+
+def pick(value, place: str, selection: str) -> torch.Tensor:
+    """The tensor a selection means in a module's input tuple or output (tensor or tuple)."""
+    if place == "in":
+        return pick(value[0], "out", selection)
+    if isinstance(value, torch.Tensor):
+        if place == "last":
+            raise MllabError(f"layer {selection!r}: ':last' needs a recurrent module returning (output, (h_n, c_n)); "
+                             f"this one returns one tensor {tuple(value.shape)}; select it without ':last'")
+        return value
+    if isinstance(value, PackedSequence):  # a packed LSTM's input or output (B, T, F), padded with zeros
+        return pad_packed_sequence(value, batch_first=True)[0]
+    if not isinstance(value, (tuple, list)) or not isinstance(value[0], (torch.Tensor, PackedSequence)):
+        raise MllabError(f"layer {selection!r}: its output is a {type(value).__name__}, not a tensor or tuple of tensors")
+    if place == "out":
+        return pick(value[0], "out", selection)
+    out, state = pick(value[0], "out", selection), value[1]
+    h_n = state[0] if isinstance(state, (tuple, list)) else state  # (layers*D, B, H)
+    directions = out.shape[-1] // h_n.shape[-1]
+    return h_n[-directions:].permute(1, 0, 2).reshape(h_n.shape[1], -1)  # (D, B, H) -> (B, D*H)
+
+
+class LayerRecorder:
+    """Context manager recording the tensors at ``selections`` during forward passes; hooks always removed.
+
+    ``grad=True`` keeps the recorded tensors in the autograd graph (Grad-CAM needs d score / d activation):
+    a forward hook records the module's output and *replaces* it by a clone for the rest of the network, so
+    an in-place op after the module (``ReLU(inplace=True)``) changes the clone, never the recorded values. Without ``grad`` the recorded
+    tensors are detached clones. ``recorded[selection]`` is a list, one tensor per forward pass (a module
+    called twice in one pass records twice).
+
+    >>> net = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    >>> with LayerRecorder(net, ["1"]) as rec:
+    ...     _ = net(torch.zeros(3, 2))
+    >>> rec.recorded["1"][0].shape, len(net[1]._forward_hooks)
+    (torch.Size([3, 2]), 0)
+    """
+
+    def __init__(self, model: nn.Module, selections: Sequence[str], grad: bool = False):
+        self.model, self.grad = model, grad
+        self.selections = list(dict.fromkeys(selections))
+        self.recorded: dict[str, list[torch.Tensor]] = {s: [] for s in self.selections}
+        self._handles: list = []
+
+    def __enter__(self) -> Self:
+        modules = dict(self.model.named_modules())
+        try:
+            for sel in self.selections:
+                name, place = parse(sel)
+                if name not in modules:
+                    raise MllabError(f"layer {name!r} is not a module of {type(self.model).__name__}; "
+                                     f"'mllab explain RUN --list-layers' lists them (e.g. {_some(modules)})")
+                self._handles.append(self._hook(modules[name], sel, place))
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def _hook(self, module: nn.Module, sel: str, place: str):
+        if place == "in":
+            def before(mod, args):
+                self.recorded[sel].append(self._keep(pick(args, place, sel)))
+            return module.register_forward_pre_hook(before)
+
+        def after(mod, args, output):
+            tensor = pick(output, place, sel)
+            if self.grad and isinstance(output, torch.Tensor):
+                self.recorded[sel].append(output)
+                return output.clone()  # the network goes on from a copy: an in-place op after us changes that
+            self.recorded[sel].append(self._keep(tensor))
+            return None
+        return module.register_forward_hook(after)
+
+    def _keep(self, t: torch.Tensor) -> torch.Tensor:
+        return t.clone() if self.grad else t.detach().clone()
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _some(modules: dict) -> str:
+    return ", ".join(n for n in list(modules)[1:4] if n) or "(the model has no submodules)"
+
+
+def features(model: nn.Module, x, layers: Sequence[str], batch_size: int = BATCH) -> dict[str, np.ndarray]:
+    """``{selection: (N, ...) float32 array}`` of ``model`` on ``x`` (array or tensor), in batches.
+
+    Each result array is allocated once, after the first batch, and filled batch by batch, so memory stays
+    at the captured features plus one batch's activations. The model is put in eval mode for the capture
+    and back in its previous mode after it.
+    """
+    x = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
+    out: dict[str, np.ndarray] = {}
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), LayerRecorder(model, layers) as rec:
+            for start in range(0, len(x), batch_size):
+                model(x[start:start + batch_size])
+                for sel in rec.selections:
+                    if not rec.recorded[sel]:
+                        raise MllabError(f"layer {sel!r} was not called in the forward pass; choose another "
+                                         "('mllab explain RUN --list-layers')")
+                    batch = rec.recorded[sel][0].float().numpy()  # first call of the module in this pass
+                    if len(batch) != len(x[start:start + batch_size]):
+                        raise MllabError(f"layer {sel!r} gives {len(batch)} rows for a batch of "
+                                         f"{len(x[start:start + batch_size])} examples (packed tokens?); select "
+                                         "a layer with one row per example, e.g. an LSTM's NAME:last")
+                    rec.recorded[sel].clear()
+                    if sel not in out:
+                        out[sel] = np.empty((len(x),) + batch.shape[1:], np.float32)
+                    out[sel][start:start + len(batch)] = batch
+    finally:
+        model.train(was_training)
+    return out
+
+
+def layer_table(model: nn.Module, example: torch.Tensor,
+                call_order: bool = False) -> list[tuple[str, str, tuple[int, ...] | None]]:
+    """Every named module, its class and its output shape for one ``example`` batch (None for a module the
+    forward pass does not call); tuple outputs show their first tensor's shape. In ``named_modules()``
+    order, or with ``call_order`` in the order the modules finished (called modules only)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    handles = []
+
+    def record(name):
+        def hook(mod, args, output):
+            t = output if isinstance(output, torch.Tensor) else (output[0] if isinstance(output, (tuple, list)) else None)
+            if isinstance(t, torch.Tensor) and name not in shapes:
+                shapes[name] = tuple(t.shape)
+        return hook
+
+    try:
+        for name, module in model.named_modules():
+            if name:
+                handles.append(module.register_forward_hook(record(name)))
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            model(example)
+        model.train(was_training)
+    finally:
+        for h in handles:
+            h.remove()
+    modules = dict(model.named_modules())
+    names = list(shapes) if call_order else [n for n in modules if n]
+    return [(name, type(modules[name]).__name__, shapes.get(name)) for name in names]

@@ -1,0 +1,49 @@
+"""Every registered torch network, every attribution method: a map of the input's shape, or a one-line
+refusal (MllabError) saying what would work. Tiny example inputs from the registry's metadata."""
+
+import numpy as np
+import pytest
+import torch
+
+import mllab.explain as ex
+from mllab.core.errors import MllabError
+from mllab.models.registry import MODELS, create_model
+
+NETS = MODELS.names(kind="torch")
+ATTRIBUTIONS = ex.EXPLAINERS.names(kind="attribution")
+
+
+def example(name):
+    meta = MODELS.entry(name).meta
+    torch.manual_seed(0)
+    net = create_model(name, meta["example_input"], meta["example_classes"], **meta["example_params"]).eval()
+    if meta["input"] == "tokens":
+        x = torch.randint(1, 5, (2,) + tuple(meta["example_input"]))
+    else:
+        x = torch.rand((2,) + tuple(meta["example_input"]))
+    return net, x, meta
+
+
+@pytest.mark.parametrize("name", NETS)
+def test_every_net_explains_or_refuses_clearly(name):
+    net, x, meta = example(name)
+    explained = []
+    for method in ATTRIBUTIONS:
+        try:
+            a = ex.attribute(net, x, target=torch.tensor([0, 1]), method=method)
+        except MllabError as err:
+            assert "\n" not in str(err) and len(str(err)) < 400, f"{name}/{method}: {err}"
+            continue
+        explained.append(method)
+        spatial = x.shape[1:] if method != "gradcam" else (1,) + tuple(x.shape[-2:])
+        assert a.shape == (2,) + tuple(spatial if x.is_floating_point() else x.shape[1:]), f"{name}/{method}"
+        assert np.isfinite(a).all(), f"{name}/{method}"
+    if meta["task"] == "classify":  # a classifier explains with something; generators/autoencoders refuse all
+        assert "integrated_gradients" in explained, name
+        assert ("saliency" in explained) == x.is_floating_point(), name
+        if meta["input"] == "image" and any(t in name for t in ("cnn", "lenet", "nin", "mobilenet", "vgg", "squeeze")):
+            assert "gradcam" in explained, name
+    else:
+        assert explained == [], name
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in net.modules()), f"{name}: hooks left behind"
+

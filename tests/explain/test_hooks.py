@@ -1,0 +1,106 @@
+"""The hook class against a hand-written forward that returns the intermediate tensors."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import mllab.explain as ex
+from mllab.core.errors import MllabError
+from mllab.explain.hooks import LayerRecorder
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.act = nn.ReLU(inplace=True)
+        self.lstm = nn.LSTM(16, 5, batch_first=True, bidirectional=True, num_layers=2)
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, x, intermediates=False):
+        conv = self.conv(x)  # (B, 4, 4, 4)
+        seen = {"conv": conv.clone(), "act:in": conv.clone()}
+        act = self.act(conv)
+        seen["act"] = act.clone()
+        seq = act.flatten(2)  # (B, 4, 16): 4 steps of 16
+        out, (h_n, _) = self.lstm(seq)
+        seen["lstm"] = out
+        seen["lstm:last"] = torch.cat([h_n[-2], h_n[-1]], 1)  # top layer, forward then backward
+        logits = self.fc(out[:, -1])
+        seen["fc"] = logits
+        return (logits, seen) if intermediates else logits
+
+
+def test_features_equal_a_hand_written_forward_with_inplace_relu_and_lstm_tuples():
+    net = Net().eval()
+    x = torch.randn(7, 1, 4, 4)
+    with torch.no_grad():
+        _, seen = net(x, intermediates=True)
+    got = ex.features(net, x, list(seen), batch_size=3)  # 3 batches, the last one short
+    for sel, ref in seen.items():
+        assert got[sel] == pytest.approx(ref.numpy(), abs=1e-6), sel
+    assert (got["act:in"] < 0).any()  # the in-place ReLU did not overwrite what was recorded before it
+
+
+def test_hooks_are_removed_even_when_the_forward_fails():
+    net = Net()
+    with pytest.raises(RuntimeError), LayerRecorder(net, ["conv", "act:in"]):
+        net(torch.randn(2, 3, 4, 4))  # wrong channel count
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in net.modules())
+
+
+def test_unknown_layer_names_some_real_ones():
+    with pytest.raises(MllabError, match="conv"):
+        ex.features(Net(), torch.randn(2, 1, 4, 4), ["nope"])
+
+
+def test_gradcam_refuses_an_mlp_layer_naming_it():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3))
+    with pytest.raises(MllabError, match=r"gradcam.*'2'.*not a conv feature map"):
+        ex.attribute(net, torch.rand(2, 1, 4, 4), None, "gradcam", layer="2")
+    with pytest.raises(MllabError, match="no conv feature map"):
+        ex.attribute(net, torch.rand(2, 1, 4, 4), None, "gradcam")
+
+
+def test_layer_table_lists_modules_with_output_shapes():
+    table = ex.layer_table(Net(), torch.randn(1, 1, 4, 4))
+    assert ("conv", "Conv2d", (1, 4, 4, 4)) in table
+    assert ("lstm", "LSTM", (1, 4, 10)) in table
+    assert np.all([len(row) == 3 for row in table])
+
+
+def test_feature_capture_streams_memory_under_twice_the_features():
+    import tracemalloc
+
+    net = nn.Sequential(nn.Linear(50, 1000), nn.ReLU()).eval()
+    x = np.random.default_rng(0).normal(size=(4000, 50)).astype(np.float32)
+    tracemalloc.start()
+    got = ex.features(net, x, ["0"], batch_size=200)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    size = got["0"].nbytes  # 16 MB
+    assert size <= peak < 2 * size
+
+
+def test_packed_lstm_gives_padded_outputs_and_the_true_last_token():
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    class Packed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.lstm = nn.LSTM(3, 4, batch_first=True)
+
+        def forward(self, x):
+            lengths = torch.tensor([5, 2])
+            out, (h, _) = self.lstm(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
+            return h[-1]
+
+    net, x = Packed().eval(), torch.randn(2, 5, 3)
+    got = ex.features(net, x, ["lstm", "lstm:last"])
+    with torch.no_grad():
+        full, _ = net.lstm(x[1:, :2])  # the second sequence alone, its 2 real steps
+    assert got["lstm"].shape == (2, 5, 4) and (got["lstm"][1, 2:] == 0).all()
+    assert got["lstm:last"][1] == pytest.approx(full[0, -1].numpy(), abs=1e-6)
