@@ -1,0 +1,1 @@
+"""Read handwritten pages: find the characters, classify each crop, print the text, score it."""
