@@ -10,6 +10,7 @@ from typing import List, Optional
 
 import typer
 
+from mllab.cli import ocr
 from mllab.cli.errors import fail
 
 # rich_markup_mode=None: help texts are printed as written ('[invert]' in an example is not markup)
@@ -208,6 +209,9 @@ def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folde
 
     with user_errors():
         typer.echo(f"figure: {compare_curves(runs, metric, out or default_figure_path(runs))}")
+
+
+app.command("ocr")(ocr.ocr)
 
 
 def main() -> None:

@@ -1,0 +1,140 @@
+"""Read a page: load and check the image, find the characters, classify each normalized crop, build the text.
+
+>>> from mllab.ocr import read
+>>> page = read("page.jpg")  # doctest: +SKIP
+>>> print(page.text)  # doctest: +SKIP
+TO DO LIST
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from mllab.core.errors import MllabError
+from mllab.data.glyphs import normalize_glyph
+from mllab.data.handwritten36 import CLASSES
+from mllab.ocr.classifier import Classifier, choose_run
+from mllab.ocr.detect import Layout, detect, ink_mask, layout
+from mllab.ocr.page import Char, Page
+
+log = logging.getLogger(__name__)
+
+MAX_SIDE = 4000  # pages whose longer side is larger are downscaled to it (a phone photo is about 4000 px)
+MIN_SIDE = 32
+UNSURE = 0.85  # mean confidence below which the other orientations of the page are tried
+# Pairs one hand draws alike; within a word of the other kind (letters or digits), the other member is read.
+CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "2": "Z", "Z": "2", "8": "B", "B": "8"}
+
+
+class PageError(MllabError):
+    """An input that is not a readable page."""
+
+
+def load_page(image) -> tuple[np.ndarray, list[str]]:
+    """``(grey, warnings)``: a path, PIL image or array as float grey (H, W) in [0, 1], downscaled if huge."""
+    from PIL import Image, UnidentifiedImageError
+
+    warnings = []
+    if isinstance(image, (str, Path)):
+        path = Path(image)
+        try:
+            Image.MAX_IMAGE_PIXELS = None  # huge pages are downscaled below, not refused
+            with Image.open(path) as im:
+                image = im.convert("L")
+        except FileNotFoundError:
+            raise PageError(f"ocr: {path}: no such file") from None
+        except (UnidentifiedImageError, OSError) as err:
+            raise PageError(f"ocr: {path} is not an image PIL can read ({err.__class__.__name__}); give a JPEG "
+                            "or PNG photo or scan of the page") from None
+    if isinstance(image, Image.Image):
+        image = image.convert("L")
+    grey = np.asarray(image, np.float32)
+    if grey.ndim == 3:
+        grey = grey[..., :3].mean(axis=2)
+    if grey.ndim != 2 or min(grey.shape) < MIN_SIDE:
+        raise PageError(f"ocr: the page is {grey.shape} pixels; expected a grey or colour image at least "
+                        f"{MIN_SIDE}x{MIN_SIDE}")
+    grey = grey / 255 if grey.max() > 1 else grey
+    if max(grey.shape) > MAX_SIDE:
+        from skimage.transform import resize
+
+        scale = MAX_SIDE / max(grey.shape)
+        shape = (round(grey.shape[0] * scale), round(grey.shape[1] * scale))
+        warnings.append(f"page is {grey.shape[1]}x{grey.shape[0]} pixels: downscaled to {shape[1]}x{shape[0]} "
+                        "to read it (boxes are in the downscaled page's pixels)")
+        grey = resize(grey, shape, order=1, anti_aliasing=True).astype(np.float32)
+    return grey, warnings
+
+
+def classify(found: Layout, classifier: Classifier) -> tuple[list, np.ndarray]:
+    glyphs = [g for row in found.rows for g in row]
+    x = np.stack([normalize_glyph(g.mask) for g in glyphs])[:, None] if glyphs else np.zeros((0, 1, 28, 28))
+    return glyphs, classifier.probabilities(x.astype(np.uint8))
+
+
+def read_mask(mask: np.ndarray, stroke: float, classifier: Classifier) -> tuple[Layout, list, np.ndarray]:
+    found = layout(mask, stroke)
+    glyphs, probs = classify(found, classifier)
+    return found, glyphs, probs
+
+
+def orient(mask: np.ndarray, stroke: float, classifier: Classifier, warnings: list[str]):
+    """Read the mask upright; when unsure, also rotated by 90, 180 and 270 degrees, and keep the surest."""
+    best = (0, *read_mask(mask, stroke, classifier))
+    score = _mean_confidence(best[3])
+    if len(best[2]) and score < UNSURE:
+        for k in (2, 1, 3):
+            trial = (k, *read_mask(np.rot90(mask, k), stroke, classifier))
+            if len(trial[2]) >= len(best[2]) / 2 and _mean_confidence(trial[3]) > score + 0.1:
+                best, score = trial, _mean_confidence(trial[3])
+    if best[0]:
+        warnings.append(f"page looks rotated by {90 * best[0]} degrees clockwise... read it turned back "
+                        f"{90 * best[0]} degrees counter-clockwise (boxes are in the turned page's pixels)")
+    return best
+
+
+def _mean_confidence(probs: np.ndarray) -> float:
+    return float(probs.max(1).mean()) if len(probs) else 0.0
+
+
+def read(image, model: str | Path | None = None, runs_root: str | Path = "runs",
+         classifier: Classifier | None = None) -> Page:
+    """Read a handwritten page (path, PIL image or array): a :class:`~mllab.ocr.page.Page`.
+
+    ``model``: a run folder of the ``ocr_handwritten36`` recipe; default the newest under ``runs_root``, else the
+    classifier shipped with mllab.
+    """
+    grey, warnings = load_page(image)
+    classifier = classifier or Classifier(choose_run(model, runs_root))
+    mask, stroke = ink_mask(grey)
+    k, found, glyphs, probs = orient(mask, stroke, classifier, warnings)
+    size = (mask.shape[1], mask.shape[0]) if k % 2 == 0 else (mask.shape[0], mask.shape[1])
+    if not glyphs:
+        warnings.append("no characters found on the page (is it blank, or the ink too faint?)")
+    labels = [CLASSES[i] for i in probs.argmax(1)]
+    labels = words_in_context(glyphs, labels, probs)
+    chars = [Char(tuple(int(v) for v in g.box), t, float(probs[i, CLASSES.index(t)]), g.line, g.word)
+             for i, (g, t) in enumerate(zip(glyphs, labels))]
+    return Page(chars, warnings, size)
+
+
+def words_in_context(glyphs, labels: list[str], probs: np.ndarray) -> list[str]:
+    """Labels with confusable pairs (0/O, 1/I, 5/S, 2/Z, 8/B) read as the kind of their word: a digit among
+    two or more letters and no digit reads as its letter twin, and the other way round. A single character,
+    or a word that mixes both kinds, keeps what the classifier said."""
+    out = list(labels)
+    words: dict[tuple[int, int], list[int]] = {}
+    for i, g in enumerate(glyphs):
+        words.setdefault((g.line, g.word), []).append(i)
+    for members in words.values():
+        for i in members:
+            others = [labels[j] for j in members if j != i]
+            if labels[i] not in CONFUSABLE or len(others) < 2:
+                continue
+            if all(o.isalpha() for o in others) and labels[i].isdigit() or \
+                    all(o.isdigit() for o in others) and labels[i].isalpha():
+                out[i] = CONFUSABLE[labels[i]]
+    return out
