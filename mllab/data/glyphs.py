@@ -6,8 +6,9 @@ from a photographed page, goes through :func:`normalize_glyph`:
 
 1. crop the ink mask to its bounding box and pad it to a square (the glyph centred, aspect kept);
 2. resize the square to ``BOX`` pixels (MNIST's 20 of 28) at ``SUPER`` times the output resolution;
-3. thin the strokes to a one-pixel skeleton and redraw them with one pen width, ``stroke`` output pixels
-   (the pen of the writer, the weight of the font and the resolution of the photo all vanish here);
+3. thin the strokes to a one-pixel skeleton, fit the skeleton to the box and redraw it with one pen width,
+   ``stroke`` output pixels (the pen of the writer, the weight of the font and the resolution of the photo
+   all vanish here);
 4. average ``SUPER`` x ``SUPER`` blocks down to 28x28 (anti-aliased), ink 255 on background 0 like MNIST.
 
 >>> import numpy as np
@@ -44,11 +45,15 @@ def normalize_glyph(mask: np.ndarray, stroke: float = STROKE) -> np.ndarray:
     square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = mask
     grid, box = SIZE * SUPER, BOX * SUPER
     fitted = resize(square, (box, box), order=1, anti_aliasing=side > box) > 0.35  # (box, box)
-    canvas = np.zeros((grid, grid), bool)
-    off = (grid - box) // 2
-    canvas[off:off + box, off:off + box] = skeletonize(fitted) if fitted.any() else fitted
-    if not canvas.any():
+    points = np.argwhere(skeletonize(fitted)).astype(np.float64)  # (P, 2) row, col of the skeleton
+    if not len(points):
         return np.zeros((SIZE, SIZE), np.uint8)
+    # the skeleton, not the ink, fills the box: a broad pen's outer half would otherwise shrink the glyph
+    lo, extent = points.min(0), np.ptp(points, axis=0)
+    points = (points - lo) * ((box - 1) / max(extent.max(), 1.0)) + (grid - 1 - extent * (box - 1) /
+                                                                      max(extent.max(), 1.0)) / 2
+    canvas = np.zeros((grid, grid), bool)
+    canvas[tuple(np.rint(points).astype(int).T)] = True
     dist = distance_transform_edt(~canvas)  # (grid, grid): distance to the nearest skeleton pixel
     ink = np.clip(stroke * SUPER / 2 - dist + 0.5, 0, 1)  # a pen of radius stroke/2, one-pixel soft edge
     ink = ink.reshape(SIZE, SUPER, SIZE, SUPER).mean(axis=(1, 3))  # (28, 28)

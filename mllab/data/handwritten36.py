@@ -32,7 +32,7 @@ from mllab.data.registry import DATASETS
 
 log = logging.getLogger(__name__)
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 CLASSES = tuple(string.ascii_uppercase + string.digits)
 FONT_ROOT = Path("/usr/share/fonts")
 # Debian package -> font files (glob under FONT_ROOT). Each package is one family: held out whole or not at all.

@@ -91,8 +91,8 @@ def orient(mask: np.ndarray, stroke: float, classifier: Classifier, warnings: li
             if len(trial[2]) >= len(best[2]) / 2 and _mean_confidence(trial[3]) > score + 0.1:
                 best, score = trial, _mean_confidence(trial[3])
     if best[0]:
-        warnings.append(f"page looks rotated by {90 * best[0]} degrees clockwise... read it turned back "
-                        f"{90 * best[0]} degrees counter-clockwise (boxes are in the turned page's pixels)")
+        turn = "180 degrees" if best[0] == 2 else f"{90 * best[0]} degrees clockwise"
+        warnings.append(f"page looks rotated by {turn}: read it turned back (boxes are in the turned page's pixels)")
     return best
 
 
