@@ -5,6 +5,7 @@ median character height ``height``; no constant is a pixel count, so a page phot
 resolution reads the same.
 
 1. grey, divided by a background estimate (a high percentile per block, smoothed): uneven light cancels;
+   downscaled until the pen is :data:`WORK_STROKE` pixels wide (the same work at any resolution);
 2. denoise (Gaussian of a fraction of the stroke width), threshold with Otsu on the normalized ink, then
    hysteresis (pixels down to half the threshold that touch strong ink) so faint parts of strokes stay;
 3. closing with a disk of half a stroke heals small breaks; connected components (8-connected);
@@ -28,6 +29,7 @@ DOT_HEIGHT = 0.4  # a component under this fraction of the median character heig
 OVERLAP = 0.5  # column overlap (of the narrower) that makes two components of a row one character
 ROW_GAP = 0.5  # a jump in box-centre height over this many character heights starts a new row
 SPLIT_WIDTH = 1.5  # a component wider than this many times its height may hold touching characters
+WORK_STROKE = 4.0  # pages are read downscaled until their pen is about this many pixels wide
 
 
 @dataclass
@@ -54,29 +56,44 @@ class Glyph:
 
 @dataclass
 class Layout:
-    """What detection found: the rows of glyphs (left to right), the ink mask and the measured sizes."""
+    """What detection found: the rows of glyphs (left to right), the ink mask and the measured sizes, all at
+    ``scale`` times the page's size (boxes in page pixels: :meth:`page_box`)."""
 
     rows: list[list[Glyph]]
     ink: np.ndarray = field(repr=False)
     stroke: float = 0.0
     height: float = 0.0
+    scale: float = 1.0
+
+    def page_box(self, g: Glyph) -> tuple[int, int, int, int]:
+        return tuple(int(round(v / self.scale)) for v in g.box)
 
 
-def ink_mask(grey: np.ndarray) -> tuple[np.ndarray, float]:
-    """``(mask, stroke)``: boolean ink of a grey page (float, paper light) and the stroke width in pixels."""
+def ink_mask(grey: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """``(mask, stroke, scale)``: boolean ink of a grey page (float, paper light) at ``scale`` times its size,
+    the scale at which its pen is about :data:`WORK_STROKE` pixels wide (never enlarged), and the pen width
+    there in pixels. Working at one pen width makes every later step cost the same at any resolution."""
     from scipy.ndimage import gaussian_filter
     from skimage.filters import apply_hysteresis_threshold, threshold_otsu
+    from skimage.morphology import skeletonize
+    from skimage.transform import rescale
 
     ink = 1 - np.clip(grey / background(grey), 0, 1)  # 0 on paper, towards 1 on dark ink
     t = threshold_otsu(ink) if np.ptp(ink) > 0 else 1.0
     rough = ink > t
-    stroke = stroke_width(rough)
-    ink = gaussian_filter(ink, 0.15 * stroke)
+    skeleton = skeletonize(rough).sum()
+    rough_stroke = rough.sum() / skeleton if skeleton else 1.0  # area / length: fast, fine for choosing a scale
+    scale = min(1.0, WORK_STROKE / rough_stroke)
+    if scale < 0.9:
+        ink = rescale(ink, scale, order=1, anti_aliasing=True)
+    else:
+        scale = 1.0
+    ink = gaussian_filter(ink, 0.15 * WORK_STROKE * min(1.0, rough_stroke * scale / WORK_STROKE))
     t = threshold_otsu(ink) if np.ptp(ink) > 0 else 1.0
     if t < 0.05:  # no ink darker than paper noise: an empty page
-        return np.zeros_like(rough), stroke
+        return np.zeros(ink.shape, bool), 1.0, scale
     mask = apply_hysteresis_threshold(ink, 0.5 * t, t)
-    return mask, stroke_width(mask)
+    return mask, stroke_width(mask), scale
 
 
 def background(grey: np.ndarray) -> np.ndarray:
@@ -219,11 +236,11 @@ def detect(grey: np.ndarray) -> Layout:
     return layout(*ink_mask(grey))
 
 
-def layout(mask: np.ndarray, stroke: float) -> Layout:
-    """Characters of an ink mask (pen width ``stroke`` px) grouped into rows and words."""
+def layout(mask: np.ndarray, stroke: float, scale: float = 1.0) -> Layout:
+    """Characters of an ink mask (pen width ``stroke`` px, ``scale`` times the page) in rows and words."""
     glyphs = components(mask, stroke)
     if not glyphs:
-        return Layout([], mask, stroke, 0.0)
+        return Layout([], mask, stroke, 0.0, scale)
     height = float(np.median([g.height for g in glyphs if max(g.width, g.height) > 3 * stroke] or
                              [g.height for g in glyphs]))
     glyphs = drop_dots(glyphs, height)
@@ -234,4 +251,4 @@ def layout(mask: np.ndarray, stroke: float) -> Layout:
         assign_words(row, height)
         for g in row:
             g.line = i
-    return Layout(rows, mask, stroke, height)
+    return Layout(rows, mask, stroke, height, scale)

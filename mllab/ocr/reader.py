@@ -17,7 +17,7 @@ from mllab.core.errors import MllabError
 from mllab.data.glyphs import normalize_glyph
 from mllab.data.handwritten36 import CLASSES
 from mllab.ocr.classifier import Classifier, choose_run
-from mllab.ocr.detect import Layout, detect, ink_mask, layout
+from mllab.ocr.detect import Layout, ink_mask, layout
 from mllab.ocr.page import Char, Page
 
 log = logging.getLogger(__name__)
@@ -75,19 +75,19 @@ def classify(found: Layout, classifier: Classifier) -> tuple[list, np.ndarray]:
     return glyphs, classifier.probabilities(x.astype(np.uint8))
 
 
-def read_mask(mask: np.ndarray, stroke: float, classifier: Classifier) -> tuple[Layout, list, np.ndarray]:
-    found = layout(mask, stroke)
+def read_mask(mask: np.ndarray, stroke: float, scale: float, classifier: Classifier):
+    found = layout(mask, stroke, scale)
     glyphs, probs = classify(found, classifier)
     return found, glyphs, probs
 
 
-def orient(mask: np.ndarray, stroke: float, classifier: Classifier, warnings: list[str]):
+def orient(mask: np.ndarray, stroke: float, scale: float, classifier: Classifier, warnings: list[str]):
     """Read the mask upright; when unsure, also rotated by 90, 180 and 270 degrees, and keep the surest."""
-    best = (0, *read_mask(mask, stroke, classifier))
+    best = (0, *read_mask(mask, stroke, scale, classifier))
     score = _mean_confidence(best[3])
     if len(best[2]) and score < UNSURE:
         for k in (2, 1, 3):
-            trial = (k, *read_mask(np.rot90(mask, k), stroke, classifier))
+            trial = (k, *read_mask(np.rot90(mask, k), stroke, scale, classifier))
             if len(trial[2]) >= len(best[2]) / 2 and _mean_confidence(trial[3]) > score + 0.1:
                 best, score = trial, _mean_confidence(trial[3])
     if best[0]:
@@ -109,14 +109,14 @@ def read(image, model: str | Path | None = None, runs_root: str | Path = "runs",
     """
     grey, warnings = load_page(image)
     classifier = classifier or Classifier(choose_run(model, runs_root))
-    mask, stroke = ink_mask(grey)
-    k, found, glyphs, probs = orient(mask, stroke, classifier, warnings)
-    size = (mask.shape[1], mask.shape[0]) if k % 2 == 0 else (mask.shape[0], mask.shape[1])
+    mask, stroke, scale = ink_mask(grey)
+    k, found, glyphs, probs = orient(mask, stroke, scale, classifier, warnings)
+    size = (grey.shape[1], grey.shape[0]) if k % 2 == 0 else (grey.shape[0], grey.shape[1])
     if not glyphs:
         warnings.append("no characters found on the page (is it blank, or the ink too faint?)")
     labels = [CLASSES[i] for i in probs.argmax(1)]
     labels = words_in_context(glyphs, labels, probs)
-    chars = [Char(tuple(int(v) for v in g.box), t, float(probs[i, CLASSES.index(t)]), g.line, g.word)
+    chars = [Char(found.page_box(g), t, float(probs[i, CLASSES.index(t)]), g.line, g.word)
              for i, (g, t) in enumerate(zip(glyphs, labels))]
     return Page(chars, warnings, size)
 

@@ -25,7 +25,7 @@ def test_every_character_found_once_in_its_row(held_out, height):
     for row, truth_line in zip(found.rows, LINES):
         truth = [b for b in page.boxes if b.line == LINES.index(truth_line)]
         for g, t in zip(row, truth):  # left to right, one to one
-            assert _iou(g.box, t.box) > 0.6, (t.text, g.box, t.box)
+            assert _iou(found.page_box(g), t.box) > 0.6, (t.text, g.box, t.box)
 
 
 def test_stroke_width_follows_the_resolution():
