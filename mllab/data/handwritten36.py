@@ -4,7 +4,8 @@ Neither NIST36 nor EMNIST can be downloaded here, so the set is made from what c
 
 - digits 0-9: MNIST, real handwriting (train digits for train, test digits for test);
 - letters A-Z: rendered from the handwriting-style fonts Debian packages (:data:`FONT_PACKAGES`; those not
-  installed are skipped). Whole font families are held out for the test split (:func:`font_families`), so
+  installed are skipped), half of the I and J drawn with the bars many hands add (:data:`ALLOGRAPHS`,
+  shapes school handwriting teaches and few fonts draw). Whole font families are held out for the test split (:func:`font_families`), so
   test accuracy measures letters in hands the classifier never saw.
 
 Every sample is distorted at high resolution: random affine (rotation, shear, anisotropic scale), elastic
@@ -32,7 +33,7 @@ from mllab.data.registry import DATASETS
 
 log = logging.getLogger(__name__)
 
-_FORMAT_VERSION = 2
+_FORMAT_VERSION = 3
 CLASSES = tuple(string.ascii_uppercase + string.digits)
 FONT_ROOT = Path("/usr/share/fonts")
 # Debian package -> font files (glob under FONT_ROOT). Each package is one family: held out whole or not at all.
@@ -133,6 +134,25 @@ def make_sample(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return finish(normalize_glyph(mask, stroke=rng.uniform(*STROKES)), rng)
 
 
+def _barred(ink: np.ndarray, top: bool = True, bottom: bool = True) -> np.ndarray:
+    """The glyph with horizontal bars across its top and/or bottom, as many hands write I and J."""
+    rows, cols = np.flatnonzero(ink.max(1) > 0.5), np.flatnonzero(ink.max(0) > 0.5)
+    if not len(rows):
+        return ink
+    pen = max(1, int(np.median((ink > 0.5).sum(1)[rows])))  # horizontal ink per row of a vertical stem
+    h, centre = rows[-1] - rows[0] + 1, (cols[0] + cols[-1]) // 2
+    half = max(pen, int(0.3 * h))
+    out = ink.copy()
+    for y, wanted in ((rows[0], top), (rows[-1] - pen + 1, bottom)):
+        if wanted:
+            out[y:y + pen, max(0, centre - half):centre + half] = 1.0
+    return out
+
+
+# Letter shapes many hands use that few fonts draw: I with bars top and bottom, J with a bar on top.
+ALLOGRAPHS = {"I": _barred, "J": lambda ink: _barred(ink, bottom=False)}
+
+
 def _digit_ink(digit: np.ndarray) -> np.ndarray:
     """An MNIST digit (28, 28) uint8 -> ink at RENDER px high with a margin, like a rendered letter."""
     from skimage.transform import resize
@@ -151,6 +171,8 @@ def generate(families: dict[str, list[Path]], digits: Split, per_class: int, see
             rng = np.random.default_rng([seed, c, i, split])
             if label.isalpha():
                 ink = render_letter(fonts[rng.integers(len(fonts))], label)
+                if label in ALLOGRAPHS and rng.random() < 0.5:
+                    ink = ALLOGRAPHS[label](ink)
             else:
                 ink = _digit_ink(digits.x[rng.choice(by_digit[int(label)]), 0])
             x[c * per_class + i, 0] = make_sample(ink, rng)

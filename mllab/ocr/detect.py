@@ -10,7 +10,7 @@ resolution reads the same.
    hysteresis (pixels down to half the threshold that touch strong ink) so faint parts of strokes stay;
 3. closing with a disk of half a stroke heals small breaks; connected components (8-connected);
 4. drop specks (smaller than a stroke-sized dot) and dots such as the periods after list numbers (small
-   against the character height and round);
+   against the character height), marking the character a period follows (a list number);
 5. merge parts of one character (components of a row whose column ranges overlap most of the narrower);
 6. split touching characters where clear (a component far wider than tall, cut at a deep minimum of its
    column ink profile near a character width);
@@ -40,6 +40,7 @@ class Glyph:
     mask: np.ndarray = field(repr=False)
     line: int = -1
     word: int = -1
+    period: bool = False  # a dot follows it on the baseline (a list number: "1.")
 
     @property
     def width(self) -> int:
@@ -138,9 +139,18 @@ def components(mask: np.ndarray, stroke: float) -> list[Glyph]:
     return glyphs
 
 
-def drop_dots(glyphs: list[Glyph], height: float) -> list[Glyph]:
-    """Without components small against the character height in both directions (periods, specks)."""
-    return [g for g in glyphs if max(g.width, g.height) >= DOT_HEIGHT * height]
+def is_dot(g: Glyph, height: float) -> bool:
+    """Small against the character height in both directions (periods, specks)."""
+    return max(g.width, g.height) < DOT_HEIGHT * height
+
+
+def mark_periods(row: list[Glyph], dots: list[Glyph], height: float) -> None:
+    """Flag the glyph a dot follows closely on its lower half: the period of a list number ("1.")."""
+    for d in dots:
+        before = [g for g in row if g.box[2] <= d.centre[0] and d.box[0] - g.box[2] < 0.8 * height
+                  and g.centre[1] < d.centre[1] < g.box[3] + 0.3 * height]
+        if before:
+            max(before, key=lambda g: g.box[2]).period = True
 
 
 def merge(a: Glyph, b: Glyph) -> Glyph:
@@ -243,11 +253,12 @@ def layout(mask: np.ndarray, stroke: float, scale: float = 1.0) -> Layout:
         return Layout([], mask, stroke, 0.0, scale)
     height = float(np.median([g.height for g in glyphs if max(g.width, g.height) > 3 * stroke] or
                              [g.height for g in glyphs]))
-    glyphs = drop_dots(glyphs, height)
-    rows = [merge_parts(r) for r in group_rows(glyphs, height)]
+    dots = [g for g in glyphs if is_dot(g, height)]
+    rows = [merge_parts(r) for r in group_rows([g for g in glyphs if not is_dot(g, height)], height)]
     height = float(np.median([g.height for r in rows for g in r])) if rows else height
     rows = [[p for g in r for p in split_touching(g, height, stroke)] for r in rows]
     for i, row in enumerate(rows):
+        mark_periods(row, dots, height)
         assign_words(row, height)
         for g in row:
             g.line = i

@@ -121,20 +121,39 @@ def read(image, model: str | Path | None = None, runs_root: str | Path = "runs",
     return Page(chars, warnings, size)
 
 
-def words_in_context(glyphs, labels: list[str], probs: np.ndarray) -> list[str]:
-    """Labels with confusable pairs (0/O, 1/I, 5/S, 2/Z, 8/B) read as the kind of their word: a digit among
-    two or more letters and no digit reads as its letter twin, and the other way round. A single character,
-    or a word that mixes both kinds, keeps what the classifier said."""
+def words_in_context(glyphs, labels: list[str], probs: np.ndarray | None) -> list[str]:
+    """Labels with confusable pairs (0/O, 1/I, 5/S, 2/Z, 8/B) read as the kind of their context, where the
+    page offers one (the classifier alone cannot tell a round 0 from an O):
+
+    - a character followed by a period ("1.") is a list number: the likeliest digit;
+    - in a word of two or more characters, the other characters: a digit among letters only reads as its
+      letter twin, a letter among digits only as its digit twin; a word mixing both kinds says nothing, and
+      neither do the confusable characters themselves;
+    - a one-character word takes the rest of its row as its context only in a row of spaced characters (at
+      least half its words one character long, like an alphabet or a code written apart); in a sentence
+      ("COMPLETED 2 THINGS") a lone digit or letter is plausible and keeps the classifier's reading.
+    """
     out = list(labels)
     words: dict[tuple[int, int], list[int]] = {}
     for i, g in enumerate(glyphs):
         words.setdefault((g.line, g.word), []).append(i)
-    for members in words.values():
-        for i in members:
-            others = [labels[j] for j in members if j != i]
-            if labels[i] not in CONFUSABLE or len(others) < 2:
-                continue
-            if all(o.isalpha() for o in others) and labels[i].isdigit() or \
-                    all(o.isdigit() for o in others) and labels[i].isalpha():
-                out[i] = CONFUSABLE[labels[i]]
+    rows: dict[int, list[list[int]]] = {}
+    for (line, _), members in words.items():
+        rows.setdefault(line, []).append(members)
+    for (line, _), members in words.items():
+        if len(members) > 1:
+            context_of = {i: [j for j in members if j != i] for i in members}
+        elif 2 * sum(len(w) == 1 for w in rows[line]) >= len(rows[line]):
+            context_of = {members[0]: [j for w in rows[line] for j in w if j != members[0]]}
+        else:
+            context_of = {members[0]: []}
+        for i, context in context_of.items():
+            if glyphs[i].period and labels[i].isalpha():  # the likeliest digit
+                out[i] = CLASSES[26 + int(np.argmax(probs[i, 26:]))] if probs is not None else \
+                    CONFUSABLE.get(labels[i], labels[i])
+            elif labels[i] in CONFUSABLE and not glyphs[i].period:
+                # evidence comes from the unambiguous characters only (an S among digits says nothing)
+                kinds = {labels[j].isdigit() for j in context if labels[j] not in CONFUSABLE}
+                if kinds == {not labels[i].isdigit()}:
+                    out[i] = CONFUSABLE[labels[i]]
     return out

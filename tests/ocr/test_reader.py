@@ -7,10 +7,10 @@ from mllab.ocr.detect import Glyph
 from mllab.ocr.reader import PageError, load_page, words_in_context
 
 
-def _glyphs(words):
+def _glyphs(words, line=0):
     out = []
     for w, n in enumerate(words):
-        out += [Glyph((0, 0, 1, 1), np.ones((1, 1), bool), line=0, word=w) for _ in range(n)]
+        out += [Glyph((0, 0, 1, 1), np.ones((1, 1), bool), line=line, word=w) for _ in range(n)]
     return out
 
 
@@ -29,3 +29,19 @@ def test_page_loading_checks():
         load_page(np.zeros((10, 500)))
     grey, warnings = load_page(np.full((50, 8000), 200, np.uint8))
     assert grey.shape == (25, 4000) and "downscaled to 4000x25" in warnings[0] and grey.max() <= 1
+
+
+def test_lone_characters_take_their_row_only_in_a_row_of_spaced_characters():
+    # "COMPLETED 2 THINGS": a sentence; the lone 2 stays a digit
+    assert "".join(words_in_context(_glyphs([9, 1, 6]), list("COMPLETED2THINGS"), None)) == "COMPLETED2THINGS"
+    # "0 P Q R S": spaced letters; the lone 0 is an O. "1 234": spaced digits; I is a 1
+    assert "".join(words_in_context(_glyphs([1, 1, 1, 1, 1]), list("0PQRS"), None)) == "OPQRS"
+    assert "".join(words_in_context(_glyphs([1, 3]), list("I234"), None)) == "1234"
+
+
+def test_a_character_before_a_period_is_the_likeliest_digit():
+    glyphs = _glyphs([1, 4])
+    glyphs[0].period = True
+    probs = np.zeros((5, 36))
+    probs[0, 8], probs[0, 26 + 7] = 0.6, 0.3  # read as I (0.6), 7 the likeliest digit
+    assert "".join(words_in_context(glyphs, list("IMAKE"), probs)) == "7MAKE"
