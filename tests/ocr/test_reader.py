@@ -15,12 +15,12 @@ def _glyphs(words, line=0):
 
 
 def test_confusables_follow_their_word():
-    labels = list("T0DO" + "1" + "2O1" + "5A8")
-    # word 0: T0DO (0 among letters -> O), word 1: "1" alone (kept), word 2: 2O1 (O among digits -> 0),
-    # word 3: 5A8: 5 and 8 each sit beside a letter and a digit (mixed, kept)
+    labels = list("T0DO" + "1" + "3O7" + "5A4")
+    # word 0: T0DO (0 among letters -> O), word 1: "1" alone in a sentence (kept), word 2: 3O7 (O among digits
+    # -> 0), word 3: 5A4: the 5 sits beside a letter and a digit (mixed, kept)
     out = words_in_context(_glyphs([4, 1, 3, 3]), labels, np.zeros((11, 36)))
-    assert "".join(out) == "TODO" + "1" + "201" + "5A8"
-    assert "".join(words_in_context(_glyphs([3]), list("1O5"), None)) == "105"  # O among digits -> 0
+    assert "".join(out) == "TODO" + "1" + "307" + "5A4"
+    assert "".join(words_in_context(_glyphs([3]), list("1O5"), None)) == "1O5"  # confusables are no evidence
     assert "".join(words_in_context(_glyphs([4]), list("8ILL"), None)) == "BILL"
 
 
