@@ -26,14 +26,14 @@ BUNDLED_SHA256 = ""  # set when the shipped run is replaced (PROVENANCE.md says 
 
 
 def newest_run(root: str | Path) -> Path | None:
-    """The most recently finished ``ocr_handwritten36`` run under ``root`` (``runs/<experiment>/<group>/seed<k>``)."""
+    """The most recently completed ``ocr_handwritten36`` run under ``root`` (``runs/<experiment>/<group>/seed<k>``)."""
     best, when = None, -1.0
     for summary in Path(root).glob(f"{EXPERIMENT}/*/seed*/summary.json"):
         try:
             status = json.loads(summary.read_text()).get("status")
         except (OSError, ValueError):
             continue
-        if status == "finished" and summary.stat().st_mtime > when:
+        if status == "completed" and summary.stat().st_mtime > when:
             best, when = summary.parent, summary.stat().st_mtime
     return best
 

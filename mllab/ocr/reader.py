@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 MAX_SIDE = 4000  # pages whose longer side is larger are downscaled to it (a phone photo is about 4000 px)
 MIN_SIDE = 32
 UNSURE = 0.85  # mean confidence below which the other orientations of the page are tried
-# Pairs one hand draws alike; within a word of the other kind (letters or digits), the other member is read.
-CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "2": "Z", "Z": "2", "8": "B", "B": "8"}
+# Pairs one hand draws alike (the issue's five, and 6/G); in a context of the other kind, the twin is read.
+CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "2": "Z", "Z": "2", "8": "B", "B": "8",
+              "6": "G", "G": "6"}
 
 
 class PageError(MllabError):
@@ -122,7 +123,7 @@ def read(image, model: str | Path | None = None, runs_root: str | Path = "runs",
 
 
 def words_in_context(glyphs, labels: list[str], probs: np.ndarray | None) -> list[str]:
-    """Labels with confusable pairs (0/O, 1/I, 5/S, 2/Z, 8/B) read as the kind of their context, where the
+    """Labels with confusable pairs (0/O, 1/I, 5/S, 2/Z, 8/B, 6/G) read as the kind of their context, where the
     page offers one (the classifier alone cannot tell a round 0 from an O):
 
     - a character followed by a period ("1.") is a list number: the likeliest digit;
