@@ -25,19 +25,20 @@ def ocr(
     from mllab.cli.errors import user_errors
     from mllab.ocr.classifier import Classifier, choose_run
     from mllab.ocr.output import score_lines, write_outputs
-    from mllab.ocr.reader import PageError, read
+    from mllab.ocr.reader import PageError, load_page, read
 
     with user_errors():
-        classifier = Classifier(choose_run(model, runs))
-        unread = 0
+        classifier, unread = None, 0
         for path in pages:
             try:
-                page = read(path, classifier=classifier)
+                grey, loaded = load_page(path)  # a bad page fails before the classifier (and torch) loads
             except PageError as err:
                 typer.echo(f"error: {err}", err=True)
                 unread += 1
                 continue
-            for warning in page.warnings:
+            classifier = classifier or Classifier(choose_run(model, runs))
+            page = read(grey, classifier=classifier)
+            for warning in loaded + page.warnings:
                 typer.echo(f"warning: {path.name}: {warning}", err=True)
             if not page.chars:
                 unread += 1

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 EXPERIMENT = "ocr_handwritten36"
 BUNDLED = Path(__file__).parent / "model"
 BUNDLED_CHECKPOINT = "checkpoints/best.pt"
-BUNDLED_SHA256 = ""  # set when the shipped run is replaced (PROVENANCE.md says how it was trained)
+BUNDLED_SHA256 = "83fddbf8db09d1966e4322da388d2dff598383d321c8760443dc5f743f30244b"  # of model/checkpoints/best.pt (PROVENANCE.md)
 
 
 def newest_run(root: str | Path) -> Path | None:
