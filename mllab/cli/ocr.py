@@ -25,7 +25,7 @@ def ocr(
     from mllab.cli.errors import user_errors
     from mllab.ocr.classifier import Classifier, choose_run
     from mllab.ocr.output import score_lines, write_outputs
-    from mllab.ocr.reader import PageError, load_page, read
+    from mllab.ocr.reader import PageError, load_page, read_grey
 
     with user_errors():
         classifier, unread = None, 0
@@ -37,8 +37,8 @@ def ocr(
                 unread += 1
                 continue
             classifier = classifier or Classifier(choose_run(model, runs))
-            page = read(grey, classifier=classifier)
-            for warning in loaded + page.warnings:
+            page = read_grey(grey, classifier, loaded)
+            for warning in page.warnings:
                 typer.echo(f"warning: {path.name}: {warning}", err=True)
             if not page.chars:
                 unread += 1

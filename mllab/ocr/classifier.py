@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 EXPERIMENT = "ocr_handwritten36"
 BUNDLED = Path(__file__).parent / "model"
 BUNDLED_CHECKPOINT = "checkpoints/best.pt"
-BUNDLED_SHA256 = "83fddbf8db09d1966e4322da388d2dff598383d321c8760443dc5f743f30244b"  # of model/checkpoints/best.pt (PROVENANCE.md)
+BUNDLED_SHA256 = "746a43a91f55d9e43b5d628a9b14809715f453b74b2e1257a25fa1ab0ac801b1"  # of model/checkpoints/best.pt (PROVENANCE.md)
 
 
 def newest_run(root: str | Path) -> Path | None:

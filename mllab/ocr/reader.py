@@ -109,7 +109,12 @@ def read(image, model: str | Path | None = None, runs_root: str | Path = "runs",
     classifier shipped with mllab.
     """
     grey, warnings = load_page(image)
-    classifier = classifier or Classifier(choose_run(model, runs_root))
+    return read_grey(grey, classifier or Classifier(choose_run(model, runs_root)), warnings)
+
+
+def read_grey(grey: np.ndarray, classifier: Classifier, warnings: list[str] | None = None) -> Page:
+    """Read a page already loaded by :func:`load_page` (``warnings``: what loading said)."""
+    warnings = list(warnings or [])
     mask, stroke, scale = ink_mask(grey)
     k, found, glyphs, probs = orient(mask, stroke, scale, classifier, warnings)
     size = (grey.shape[1], grey.shape[0]) if k % 2 == 0 else (grey.shape[0], grey.shape[1])
