@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mllab.data.handwritten36 import font_families
 from mllab.ocr.classifier import Classifier, choose_run
 from mllab.ocr.metric import char_accuracy
 from mllab.ocr.reader import read
@@ -52,6 +53,9 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--heights", default="24,40,64,100")
+    ap.add_argument("--fonts", choices=("held_out", "train"), default="held_out",
+                    help="font families the synthetic letters are written in: held out from training (the "
+                         "validation), or the training ones (isolates the pipeline from font generalization)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     run = choose_run(args.model)
@@ -69,13 +73,16 @@ def main() -> None:
         print(f"| {name} | {char_accuracy(REPORT_002[name], truth):.3f} | {own[name]:.3f} | "
               f"**{char_accuracy(page.text, truth):.3f}** | {statistics.median(times):.2f} |")
         print("\n".join(f"    {line}" for line in page.lines))
+    train_fonts, held_fonts = font_families()
+    fonts = [f for files in (held_fonts if args.fonts == "held_out" else train_fonts).values() for f in files]
+    print(f"\nsynthetic pages, letters in {args.fonts} fonts ({', '.join(sorted(held_fonts if args.fonts == 'held_out' else train_fonts))}), MNIST test digits")
     print("\n| char height (px) | pages | character accuracy (mean, min) | boxes found |")
     print("|---:|---:|---:|---:|")
     for height in map(int, args.heights.split(",")):
         accs, found, total = [], 0, 0
         for seed in range(args.seeds):
             for k, text in enumerate(SYNTHETIC_TEXT):
-                synth = render_page(text, height=height, rng=np.random.default_rng([seed, k, height]))
+                synth = render_page(text, height=height, rng=np.random.default_rng([seed, k, height]), fonts=fonts)
                 page = read(synth.image, classifier=classifier)
                 accs.append(char_accuracy(page.text, synth.text))
                 found += sum(any(iou(t.box, c.box) > 0.5 for c in page.chars) for t in synth.boxes)

@@ -135,7 +135,9 @@ def components(mask: np.ndarray, stroke: float) -> list[Glyph]:
         if r.area < min_area:
             continue
         y0, x0, y1, x1 = r.bbox
-        glyphs.append(Glyph((x0, y0, x1, y1), r.image.copy()))
+        # the closing only decides what belongs together; the glyph keeps its own, unclosed ink (as in training)
+        ink = r.image & mask[y0:y1, x0:x1]
+        glyphs.append(Glyph((x0, y0, x1, y1), ink if ink.any() else r.image.copy()))
     return glyphs
 
 
