@@ -10,7 +10,7 @@ resolution reads the same.
    hysteresis (pixels down to half the threshold that touch strong ink) so faint parts of strokes stay;
 3. closing with a disk of half a stroke heals small breaks; connected components (8-connected);
 4. drop specks (smaller than a stroke-sized dot) and dots such as the periods after list numbers (small
-   against the character height), marking the character a period follows (a list number);
+   against the character height), marking a row's first character when a period follows it (a list number);
 5. merge parts of one character (components of a row whose column ranges overlap most of the narrower);
 6. split touching characters where clear (a component far wider than tall, cut at a deep minimum of its
    column ink profile near a character width);
@@ -129,7 +129,7 @@ def components(mask: np.ndarray, stroke: float) -> list[Glyph]:
 
     closed = binary_closing(mask, disk(max(1, round(stroke / 2))))
     labels = label(closed, connectivity=2)
-    min_area = np.pi * (stroke / 2) ** 2 * 2  # a dot twice the pen's own footprint
+    min_area = np.pi * (stroke / 2) ** 2 / 2  # half the pen's own dot: smaller is grain (a period is kept as a dot)
     glyphs = []
     for r in regionprops(labels):
         if r.area < min_area:
@@ -147,12 +147,15 @@ def is_dot(g: Glyph, height: float) -> bool:
 
 
 def mark_periods(row: list[Glyph], dots: list[Glyph], height: float) -> None:
-    """Flag the glyph a dot follows closely on its lower half: the period of a list number ("1.")."""
+    """Flag the row's first glyph when a dot follows it closely on its lower half: a list number ("1.")."""
+    if not row:
+        return
+    first = row[0]
     for d in dots:
-        before = [g for g in row if g.box[2] <= d.centre[0] and d.box[0] - g.box[2] < 0.8 * height
-                  and g.centre[1] < d.centre[1] < g.box[3] + 0.3 * height]
-        if before:
-            max(before, key=lambda g: g.box[2]).period = True
+        if first.box[2] <= d.centre[0] and d.box[0] - first.box[2] < 0.8 * height and \
+                first.centre[1] < d.centre[1] < first.box[3] + 0.3 * height and \
+                not any(g.box[0] < d.centre[0] for g in row[1:]):
+            first.period = True
 
 
 def merge(a: Glyph, b: Glyph) -> Glyph:

@@ -131,7 +131,7 @@ def words_in_context(glyphs, labels: list[str], probs: np.ndarray | None) -> lis
     """Labels with confusable pairs (0/O, 1/I, 5/S, 2/Z, 8/B, 6/G) read as the kind of their context, where the
     page offers one (the classifier alone cannot tell a round 0 from an O):
 
-    - a character followed by a period ("1.") is a list number: the likeliest digit;
+    - a row's first character followed by a period ("1.") is a list number: the likeliest digit;
     - in a word of two or more characters, the other characters: a digit among letters only reads as its
       letter twin, a letter among digits only as its digit twin; a word mixing both kinds says nothing, and
       neither do the confusable characters themselves;

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mllab.ocr.detect import Glyph, detect, group_rows, merge_parts, split_touching, stroke_width
+from mllab.ocr.detect import Glyph, detect, group_rows, mark_periods, merge_parts, split_touching, stroke_width
 from mllab.ocr.synthetic import render_page
 
 LINES = ("TO DO 1", "CALL 42 NOW")
@@ -61,3 +61,12 @@ def test_touching_characters_split_at_the_gap():
     mask[20:22, 38:51] = True  # a thin joining stroke
     parts = split_touching(Glyph((0, 0, 90, 40), mask), 40.0, 4.0)
     assert len(parts) == 2 and parts[0].box[2] <= 52 and parts[1].box[0] >= 36
+
+
+def test_a_period_marks_a_list_number_only_at_the_start_of_a_row():
+    row = [_glyph(0, 0, 20, 40), _glyph(60, 0, 90, 40), _glyph(100, 0, 130, 40)]
+    mark_periods(row, [_glyph(24, 34, 29, 39)], 40)  # "1. AB"
+    assert [g.period for g in row] == [True, False, False]
+    row = [_glyph(0, 0, 20, 40), _glyph(30, 0, 50, 40), _glyph(80, 0, 100, 40)]
+    mark_periods(row, [_glyph(54, 34, 59, 39)], 40)  # "AB. C": the dot follows the second glyph
+    assert not any(g.period for g in row)
