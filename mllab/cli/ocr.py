@@ -24,10 +24,12 @@ def ocr(
     everything outside A-Z, 0-9 removed."""
     from mllab.cli.errors import user_errors
     from mllab.ocr.classifier import Classifier, choose_run
-    from mllab.ocr.output import score_lines, write_outputs
+    from mllab.ocr.output import score_lines, truth_file, write_outputs
     from mllab.ocr.reader import PageError, load_page, read_grey
 
     with user_errors():
+        for path in pages if truth is not None else ():
+            truth_file(path, truth)  # a missing truth stops before any page is read
         classifier, unread = None, 0
         for path in pages:
             try:

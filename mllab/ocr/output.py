@@ -49,12 +49,18 @@ def overlay(page: Page, image_path: Path):
     return img
 
 
-def score_lines(page: Page, image_path: Path, truth: Path) -> list[str]:
-    """Character accuracy per truth line and for the page, as printed lines."""
+def truth_file(image_path: Path, truth: Path) -> Path:
+    """The truth text of a page: ``truth`` itself, or ``truth/PAGE.txt`` when it is a folder."""
     source = truth / f"{Path(image_path).stem}.txt" if truth.is_dir() else truth
     if not source.is_file():
         raise MllabError(f"ocr: no truth for {Path(image_path).name}: {source} does not exist (give a text file, "
                          "one line per row, or a folder of PAGE.txt files)")
+    return source
+
+
+def score_lines(page: Page, image_path: Path, truth: Path) -> list[str]:
+    """Character accuracy per truth line and for the page, as printed lines."""
+    source = truth_file(image_path, truth)
     truth_lines = [t for t in source.read_text().splitlines() if t.strip()]
     lines = page.lines
     out = [f"line {i + 1}: {a:.3f}  {lines[i] if i < len(lines) else '':<28} | {t}"

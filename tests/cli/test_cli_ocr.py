@@ -26,6 +26,13 @@ def test_missing_page_names_it(tmp_path):
     assert proc.returncode != 0 and "gone.png: no such file" in proc.stderr
 
 
+def test_missing_truth_stops_before_any_page_is_read(tmp_path):
+    Image.new("L", (64, 64), 230).save(tmp_path / "page.png")
+    proc = mllab("ocr", str(tmp_path / "page.png"), "--truth", str(tmp_path / "none.txt"), "--out", str(tmp_path),
+                 check=False)
+    assert proc.returncode == 2 and "no truth for page.png" in proc.stderr and not list(tmp_path.glob("*.json"))
+
+
 def test_empty_page_says_so_and_fails(tmp_path):
     rng = np.random.default_rng(0)
     paper = np.clip(rng.normal(225, 3, (300, 400)), 0, 255).astype(np.uint8)  # grain, no ink
