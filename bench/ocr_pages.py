@@ -75,7 +75,8 @@ def main() -> None:
         print("\n".join(f"    {line}" for line in page.lines))
     train_fonts, held_fonts = font_families()
     fonts = [f for files in (held_fonts if args.fonts == "held_out" else train_fonts).values() for f in files]
-    print(f"\nsynthetic pages, letters in {args.fonts} fonts ({', '.join(sorted(held_fonts if args.fonts == 'held_out' else train_fonts))}), MNIST test digits")
+    families = sorted(held_fonts if args.fonts == "held_out" else train_fonts)
+    print(f"\nsynthetic pages, letters in {args.fonts} fonts ({', '.join(families)}), MNIST test digits")
     print("\n| char height (px) | pages | character accuracy (mean, min) | boxes found |")
     print("|---:|---:|---:|---:|")
     for height in map(int, args.heights.split(",")):

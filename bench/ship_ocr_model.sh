@@ -8,5 +8,5 @@ rm -rf "$dest" && mkdir -p "$dest/checkpoints"
 cp "$run"/{config.yaml,model.json,env.json,summary.json,metrics.jsonl} "$dest/"
 cp "$run/checkpoints/best.pt" "$dest/checkpoints/"
 sha=$(sha256sum "$dest/checkpoints/best.pt" | cut -d' ' -f1)
-sed -i "s/^BUNDLED_SHA256 = .*/BUNDLED_SHA256 = \"$sha\"  # of model\/checkpoints\/best.pt (PROVENANCE.md)/" mllab/ocr/classifier.py
+sed -i "s/^BUNDLED_SHA256 = .*/BUNDLED_SHA256 = \"$sha\"/" mllab/ocr/classifier.py
 echo "shipped $run as $dest (sha256 $sha)"

@@ -5,8 +5,8 @@ Neither NIST36 nor EMNIST can be downloaded here, so the set is made from what c
 - digits 0-9: MNIST, real handwriting (train digits for train, test digits for test);
 - letters A-Z: rendered from the handwriting-style fonts Debian packages (:data:`FONT_PACKAGES`; those not
   installed are skipped), half of the I and J drawn with the bars many hands add (:data:`ALLOGRAPHS`,
-  shapes school handwriting teaches and few fonts draw). Whole font families are held out for the test split (:func:`font_families`), so
-  test accuracy measures letters in hands the classifier never saw.
+  shapes school handwriting teaches and few fonts draw). Whole font families are held out for the test
+  split (:func:`font_families`), so test accuracy measures letters in hands the classifier never saw.
 
 Every sample is distorted at high resolution: random affine (rotation, shear, anisotropic scale), elastic
 distortion (Simard, Steinkraus & Platt 2003: a random displacement field smoothed by a Gaussian), then

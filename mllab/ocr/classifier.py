@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 EXPERIMENT = "ocr_handwritten36"
 BUNDLED = Path(__file__).parent / "model"
 BUNDLED_CHECKPOINT = "checkpoints/best.pt"
-BUNDLED_SHA256 = "746a43a91f55d9e43b5d628a9b14809715f453b74b2e1257a25fa1ab0ac801b1"  # of model/checkpoints/best.pt (PROVENANCE.md)
+# sha256 of model/checkpoints/best.pt (PROVENANCE.md); bench/ship_ocr_model.sh rewrites it
+BUNDLED_SHA256 = "746a43a91f55d9e43b5d628a9b14809715f453b74b2e1257a25fa1ab0ac801b1"
 
 
 def newest_run(root: str | Path) -> Path | None:
