@@ -31,7 +31,12 @@ else
 $(error TORCH=$(TORCH) is not a torch build: use TORCH=cpu (the default, CPU-only) or TORCH=cuda)
 endif
 
-.PHONY: demo test bench clean
+# Handwriting fonts the OCR classifier's letters are rendered from (mllab/data/handwritten36.py FONT_PACKAGES,
+# kept equal by tests/test_setup.py); installed when missing and apt-get can run as root, else a warning.
+FONT_PACKAGES := fonts-breip fonts-bwht fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-klee \
+	fonts-kristi fonts-rufscript fonts-sjfonts fonts-tlwg-purisa-otf fonts-tomsontalks fonts-yusei-magic
+
+.PHONY: demo test bench clean fonts
 
 # `source .venv/bin/activate` then finds the data as make does, unless MLLAB_DATA is already set.
 $(PY):
@@ -48,7 +53,15 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 demo: $(STAMP)
 	$(VENV)/bin/mllab demo
 
-test: $(STAMP)
+fonts:
+	@missing=$$(for p in $(FONT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing handwriting fonts for the OCR dataset: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "warning: cannot install $$missing (need root and apt-get); OCR dataset tests will be skipped" >&2; fi
+
+test: $(STAMP) fonts
 	$(PY) -m pytest -n 2 --durations=15
 
 bench: $(STAMP)

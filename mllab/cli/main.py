@@ -11,6 +11,7 @@ from typing import List, Optional
 import typer
 
 from mllab.cli import sweep as sweep_cli
+from mllab.cli import ocr
 from mllab.cli.errors import fail
 
 # rich_markup_mode=None: help texts are printed as written ('[invert]' in an example is not markup)
@@ -220,6 +221,7 @@ from mllab.cli import explain
 app.command("explain")(explain.explain)
 app.command("probe")(explain.probe)
 data_app.command("show")(explain.data_show)
+app.command("ocr")(ocr.ocr)
 
 
 def main() -> None:

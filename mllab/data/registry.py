@@ -6,7 +6,8 @@ import importlib
 
 from mllab.core.registry import Registry
 
-LOADER_MODULES = ("digits", "idx_datasets", "cifar10", "svhn", "nist36", "sst2", "flowers17", "flowers102")
+LOADER_MODULES = ("digits", "idx_datasets", "cifar10", "svhn", "nist36", "sst2", "flowers17", "flowers102",
+                 "handwritten36")
 
 
 def _import_loaders() -> None:

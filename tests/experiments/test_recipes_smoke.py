@@ -24,6 +24,8 @@ from mllab.runs.load import load_run
 SMOKE = ["training.epochs=1", "seeds=1", "data.train_subset=256", "data.test_subset=200", "output.figures=false"]
 # Per-model settings that only shorten a smoke run (the recipes' real values are used by real runs).
 SHORTER = {"lasso": ["model.params.max_iter=50"]}
+# Generated datasets made small for a smoke run (the full handwritten36 takes minutes to generate).
+SMALLER_DATA = {"handwritten36": ["data.options.per_class=10", "data.options.test_per_class=6"]}
 # Where a recipe's dataset is absent and the recipe names no stand-in: one for the smoke test only.
 STAND_IN = {"cifar10": "fashion_mnist"}
 LABEL_TRANSFORMS = ("binary_halves",)  # transforms that change the labels only
@@ -46,7 +48,8 @@ def with_test_weights(cfg, tmp_path):
 @pytest.mark.parametrize("recipe", RECIPES.names())
 def test_recipe_smoke(recipe, tmp_path):
     tree = load_recipe(recipe)
-    cfg = resolve_config(tree, SMOKE + SHORTER.get(tree.get("model", {}).get("name"), []))
+    cfg = resolve_config(tree, SMOKE + SHORTER.get(tree.get("model", {}).get("name"), [])
+                         + SMALLER_DATA.get(tree.get("data", {}).get("name"), []))
     if not is_present(cfg.data.name) and cfg.data.name in STAND_IN:
         cfg = resolve_config(cfg.model_dump(mode="json"), [f"data.name={STAND_IN[cfg.data.name]}"])
     try:

@@ -1,0 +1,176 @@
+"""Read a page: load and check the image, find the characters, classify each normalized crop, build the text.
+
+>>> from mllab.ocr import read
+>>> page = read("page.jpg")  # doctest: +SKIP
+>>> print(page.text)  # doctest: +SKIP
+TO DO LIST
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from mllab.core.errors import MllabError
+from mllab.data.glyphs import normalize_glyph
+from mllab.data.handwritten36 import CLASSES
+from mllab.ocr.classifier import Classifier, choose_run
+from mllab.ocr.detect import Layout, ink_mask, layout
+from mllab.ocr.page import Char, Page
+
+log = logging.getLogger(__name__)
+
+MAX_SIDE = 4000  # pages whose longer side is larger are downscaled to it (a phone photo is about 4000 px)
+MIN_SIDE = 32
+# A page is read turned when a turned reading's mean confidence beats the upright one by this much. Upright
+# pages of capitals read about 0.1 surer than upside down (H, I, N, O, S, X, Z survive a half turn).
+TURN_MARGIN = 0.05
+# Pairs one hand draws alike (the issue's five, and 6/G); in a context of the other kind, the twin is read.
+CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "2": "Z", "Z": "2", "8": "B", "B": "8",
+              "6": "G", "G": "6"}
+
+
+class PageError(MllabError):
+    """An input that is not a readable page."""
+
+
+def load_page(image) -> tuple[np.ndarray, list[str]]:
+    """``(grey, warnings)``: a path, PIL image or array as float grey (H, W) in [0, 1], downscaled if huge."""
+    from PIL import Image, UnidentifiedImageError
+
+    warnings = []
+    if isinstance(image, (str, Path)):
+        path = Path(image)
+        try:
+            Image.MAX_IMAGE_PIXELS = None  # huge pages are downscaled below, not refused
+            with Image.open(path) as im:
+                image = im.convert("L")
+        except FileNotFoundError:
+            raise PageError(f"ocr: {path}: no such file") from None
+        except (UnidentifiedImageError, OSError) as err:
+            raise PageError(f"ocr: {path} is not an image PIL can read ({err.__class__.__name__}); give a JPEG "
+                            "or PNG photo or scan of the page") from None
+    if isinstance(image, Image.Image):
+        image = image.convert("L")
+    grey = np.asarray(image, np.float32)
+    if grey.ndim == 3:
+        grey = grey[..., :3].mean(axis=2)
+    if grey.ndim != 2 or min(grey.shape) < MIN_SIDE:
+        raise PageError(f"ocr: the page is {grey.shape} pixels; expected a grey or colour image at least "
+                        f"{MIN_SIDE}x{MIN_SIDE}")
+    grey = grey / 255 if grey.max() > 1 else grey
+    if max(grey.shape) > MAX_SIDE:
+        from skimage.transform import resize
+
+        scale = MAX_SIDE / max(grey.shape)
+        shape = (round(grey.shape[0] * scale), round(grey.shape[1] * scale))
+        warnings.append(f"page is {grey.shape[1]}x{grey.shape[0]} pixels: downscaled to {shape[1]}x{shape[0]} "
+                        "to read it (boxes are in the downscaled page's pixels)")
+        grey = resize(grey, shape, order=1, anti_aliasing=True).astype(np.float32)
+    return grey, warnings
+
+
+def classify(found: Layout, classifier: Classifier) -> tuple[list, np.ndarray]:
+    glyphs = [g for row in found.rows for g in row]
+    x = np.stack([normalize_glyph(g.mask) for g in glyphs])[:, None] if glyphs else np.zeros((0, 1, 28, 28))
+    return glyphs, classifier.probabilities(x.astype(np.uint8))
+
+
+def read_mask(mask: np.ndarray, stroke: float, scale: float, classifier: Classifier):
+    found = layout(mask, stroke, scale)
+    glyphs, probs = classify(found, classifier)
+    return found, glyphs, probs
+
+
+def orient(mask: np.ndarray, stroke: float, scale: float, classifier: Classifier, warnings: list[str]):
+    """Read the mask upright and turned by 90, 180 and 270 degrees; keep a turned reading only when it is clearly
+    surer (:data:`TURN_MARGIN`), finds at least half as many characters and, for a quarter turn, makes the rows
+    longer. Telling 0 from 180 degrees (and 90 from 270) rests on the classifier's confidence alone: reliable
+    on the handout's pages (upright reads about 0.1 surer), not on pages in very unfamiliar hands."""
+    best = (0, *read_mask(mask, stroke, scale, classifier))
+    score, upright_per_row = _mean_confidence(best[3]), _per_row(best[1])
+    if len(best[2]):
+        for k in (2, 1, 3):
+            trial = (k, *read_mask(np.rot90(mask, k), stroke, scale, classifier))
+            # a quarter turn must also make the lines run across (more characters per row than upright)
+            across = k % 2 == 0 or _per_row(trial[1]) > upright_per_row
+            if across and len(trial[2]) >= len(best[2]) / 2 and _mean_confidence(trial[3]) > score + TURN_MARGIN:
+                best, score = trial, _mean_confidence(trial[3])
+    if best[0]:
+        turn = {1: "90 degrees clockwise", 2: "180 degrees", 3: "90 degrees counter-clockwise"}[best[0]]
+        warnings.append(f"page looks rotated by {turn}: read it turned back (boxes are in the turned page's pixels)")
+    return best
+
+
+def _per_row(found: Layout) -> float:
+    return sum(len(r) for r in found.rows) / max(1, len(found.rows))
+
+
+def _mean_confidence(probs: np.ndarray) -> float:
+    return float(probs.max(1).mean()) if len(probs) else 0.0
+
+
+def read(image, model: str | Path | None = None, runs_root: str | Path = "runs",
+         classifier: Classifier | None = None) -> Page:
+    """Read a handwritten page (path, PIL image or array): a :class:`~mllab.ocr.page.Page`.
+
+    ``model``: a run folder of the ``ocr_handwritten36`` recipe; default the newest under ``runs_root``, else the
+    classifier shipped with mllab.
+    """
+    grey, warnings = load_page(image)
+    return read_grey(grey, classifier or Classifier(choose_run(model, runs_root)), warnings)
+
+
+def read_grey(grey: np.ndarray, classifier: Classifier, warnings: list[str] | None = None) -> Page:
+    """Read a page already loaded by :func:`load_page` (``warnings``: what loading said)."""
+    warnings = list(warnings or [])
+    mask, stroke, scale = ink_mask(grey)
+    k, found, glyphs, probs = orient(mask, stroke, scale, classifier, warnings)
+    size = (grey.shape[1], grey.shape[0]) if k % 2 == 0 else (grey.shape[0], grey.shape[1])
+    if not glyphs:
+        warnings.append("no characters found on the page (is it blank, or the ink too faint?)")
+    labels = [CLASSES[i] for i in probs.argmax(1)]
+    labels = words_in_context(glyphs, labels, probs)
+    chars = [Char(found.page_box(g), t, float(probs[i, CLASSES.index(t)]), g.line, g.word)
+             for i, (g, t) in enumerate(zip(glyphs, labels))]
+    return Page(chars, warnings, size)
+
+
+def words_in_context(glyphs, labels: list[str], probs: np.ndarray | None) -> list[str]:
+    """Labels with confusable pairs (0/O, 1/I, 5/S, 2/Z, 8/B, 6/G) read as the kind of their context, where the
+    page offers one (the classifier alone cannot tell a round 0 from an O):
+
+    - a row's first character followed by a period ("1.") is a list number: the likeliest digit;
+    - in a word of two or more characters, the other characters: a digit among letters only reads as its
+      letter twin, a letter among digits only as its digit twin; a word mixing both kinds says nothing, and
+      neither do the confusable characters themselves;
+    - a one-character word takes the rest of its row as its context only in a row of spaced characters (at
+      least half its words one character long, like an alphabet or a code written apart); in a sentence
+      ("COMPLETED 2 THINGS") a lone digit or letter is plausible and keeps the classifier's reading.
+    """
+    out = list(labels)
+    words: dict[tuple[int, int], list[int]] = {}
+    for i, g in enumerate(glyphs):
+        words.setdefault((g.line, g.word), []).append(i)
+    rows: dict[int, list[list[int]]] = {}
+    for (line, _), members in words.items():
+        rows.setdefault(line, []).append(members)
+    for (line, _), members in words.items():
+        if len(members) > 1:
+            context_of = {i: [j for j in members if j != i] for i in members}
+        elif 2 * sum(len(w) == 1 for w in rows[line]) >= len(rows[line]):
+            context_of = {members[0]: [j for w in rows[line] for j in w if j != members[0]]}
+        else:
+            context_of = {members[0]: []}
+        for i, context in context_of.items():
+            if glyphs[i].period and labels[i].isalpha():  # the likeliest digit
+                out[i] = CLASSES[26 + int(np.argmax(probs[i, 26:]))] if probs is not None else \
+                    CONFUSABLE.get(labels[i], labels[i])
+            elif labels[i] in CONFUSABLE and not glyphs[i].period:
+                # evidence comes from the unambiguous characters only (an S among digits says nothing)
+                kinds = {labels[j].isdigit() for j in context if labels[j] not in CONFUSABLE}
+                if kinds == {not labels[i].isdigit()}:
+                    out[i] = CONFUSABLE[labels[i]]
+    return out
