@@ -10,8 +10,8 @@ from typing import List, Optional
 
 import typer
 
-from mllab.cli import sweep as sweep_cli
 from mllab.cli import ocr
+from mllab.cli import sweep as sweep_cli
 from mllab.cli.errors import fail
 
 # rich_markup_mode=None: help texts are printed as written ('[invert]' in an example is not markup)
