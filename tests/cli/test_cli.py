@@ -4,21 +4,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
-MLLAB = [sys.executable, "-m", "mllab.cli.main"]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
-
-
-def mllab(*args, check=True, **kw):
-    proc = subprocess.run(MLLAB + list(args), capture_output=True, text=True, **{"env": ENV, **kw})
-    if check and proc.returncode != 0:
-        raise AssertionError(f"mllab {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from cli_run import ENV, MLLAB, mllab
 
 
 def test_help_lists_the_commands():

@@ -2,25 +2,15 @@
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import ENV, mllab
 
-MLLAB = [sys.executable, "-m", "mllab.cli.main"]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 NUMPY_MLP = ["demo", "model.backend=numpy", "model.name=mlp", "model.params={hidden: [32]}", "optimizer.name=sgd",
              "optimizer.lr=0.1", "optimizer.momentum=0.9", "schedule.name=constant", "training.augment={}",
              "--quiet"]
-
-
-def mllab(*args, check=True, **kw):
-    proc = subprocess.run(MLLAB + list(args), capture_output=True, text=True, **{"env": ENV, **kw})
-    if check and proc.returncode != 0:
-        raise AssertionError(f"mllab {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
 
 
 def summary(run: Path) -> dict:

@@ -5,20 +5,10 @@ import re
 import signal
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-MLLAB = [sys.executable, "-m", "mllab.cli.main"]
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
-
-
-def mllab(*args, check=True, **kw):
-    proc = subprocess.run(MLLAB + list(args), capture_output=True, text=True, **{"env": ENV, **kw})
-    if check and proc.returncode != 0:
-        raise AssertionError(f"mllab {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from cli_run import ENV, MLLAB, mllab
 
 
 @pytest.fixture(scope="module")

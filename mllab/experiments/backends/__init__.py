@@ -37,6 +37,17 @@ def _load() -> None:
 BACKENDS = Registry("backend", loader=_load)
 
 
+def build_for_run(cfg, run, splits):
+    """The untrained model of ``cfg`` for ``splits``, its spec recorded in ``run`` (``model.json``) so that
+    ``load_run`` can rebuild it."""
+    from mllab.runs.spec import spec_for
+
+    spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
+    model = spec.build()
+    spec.write(run.path)
+    return model
+
+
 def backend_for(cfg) -> Backend:
     """The backend that trains ``cfg``'s model (``model.backend: numpy``, else by the model's kind)."""
     from mllab.runs.spec import engine_of

@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 
 import mllab.runs.checkpoints as checkpoints
-from mllab.experiments.backends import BACKENDS
+from mllab.experiments.backends import BACKENDS, build_for_run
 from mllab.runs.predictions import save_predictions
-from mllab.runs.spec import spec_for
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +33,7 @@ class ClassicalBackend:
     """Estimators with the scikit-learn contract, fitted once on flattened inputs."""
 
     def fit(self, cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
-        spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
-        model = spec.build()
-        spec.write(run.path)
+        model = build_for_run(cfg, run, splits)
         return fit_classical(cfg, run, splits, model, is_reduction(cfg))
 
     def evaluate(self, cfg, run, splits, checkpoint: str) -> dict[str, float]:

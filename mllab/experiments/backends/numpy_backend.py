@@ -19,9 +19,8 @@ import mllab.runs.checkpoints as checkpoints
 from mllab.core.errors import ConfigError
 from mllab.core.files import atomic_write_text
 from mllab.core.metrics import psnr_from_mse
-from mllab.experiments.backends import BACKENDS
+from mllab.experiments.backends import BACKENDS, build_for_run
 from mllab.runs.predictions import save_predictions
-from mllab.runs.spec import spec_for
 
 # config loss name -> scratch loss name (report 004's half_sse is the same name in both)
 LOSS_NAMES = {"cross_entropy": "cross_entropy", "mse_onehot": "mse", "l1": "l1", "bce": "bce_logits",
@@ -81,9 +80,7 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     from mllab.train.schedules import lr_factor_fn
 
     _check_supported(cfg)
-    spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
-    model = spec.build()
-    spec.write(run.path)
+    model = build_for_run(cfg, run, splits)
     opt = scratch_optimizer(model, cfg)
     reconstruct = is_reconstruction(cfg)
     loss = LOSS_NAMES[cfg.training.loss] if not reconstruct else "mse"

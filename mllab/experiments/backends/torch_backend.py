@@ -13,9 +13,8 @@ from typing import Any
 import numpy as np
 
 from mllab.core.errors import MllabError
-from mllab.experiments.backends import BACKENDS
+from mllab.experiments.backends import BACKENDS, build_for_run
 from mllab.runs.predictions import save_generative, save_predictions
-from mllab.runs.spec import spec_for
 
 
 def task_for(cfg, num_classes: int):
@@ -70,9 +69,7 @@ class TorchBackend:
         from mllab.train.init import apply_init
         from mllab.train.trainer import Trainer
 
-        spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
-        model = spec.build()
-        spec.write(run.path)
+        model = build_for_run(cfg, run, splits)
         if cfg.training.threads:
             torch.set_num_threads(cfg.training.threads)
         device = pick_device(cfg.training.device)
