@@ -86,13 +86,14 @@ def test_sigterm_says_the_run_was_interrupted_and_how_to_resume(tmp_path):
     proc = subprocess.Popen(MLLAB + ["train", "demo", "--out", str(tmp_path), "--quiet"], env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(1200):  # up to 2 minutes for the first epoch
-        if list(tmp_path.glob("demo/*/seed0/metrics.jsonl")) or proc.poll() is not None:
+        found = list(tmp_path.glob("demo/*/seed0/metrics.jsonl"))
+        if (found and found[0].read_text().strip()) or proc.poll() is not None:  # a first epoch is done
             break
         subprocess.run(["sleep", "0.1"])
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     group = next(tmp_path.glob("demo/*"))
-    assert proc.returncode == 130 and f"Resume with: mllab train --resume {group}" in err
+    assert proc.returncode == 130 and f"Resume with: mllab train --resume {group}" in err, err
 
 
 def test_runs_compare_writes_beside_the_runs_it_compares(trained, tmp_path):
