@@ -21,7 +21,7 @@ def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         v = np.array([s["final"][m] for s in done if m in s["final"]], dtype=float)
         table[m] = {"mean": float(v.mean()), "std": float(v.std()), "max": float(v.max()),
                     "min": float(v.min()), "n": int(len(v))}
-    for m in ("wall_seconds",):
+    for m in ("wall_seconds", "cpu_seconds"):
         v = np.array([s[m] for s in done if m in s], dtype=float)
         if len(v):
             table[m] = {"mean": float(v.mean()), "std": float(v.std()), "max": float(v.max()),

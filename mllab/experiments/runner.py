@@ -174,7 +174,7 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
     run.write_summary(summary)  # status "running" until the end: a killed run says so
     if record:
         record_in_index(root, summary)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     try:
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
@@ -187,7 +187,9 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
         (run.path / "error.txt").write_text(traceback.format_exc())
         raise
     finally:
-        summary.update(finished=now(), wall_seconds=round(time.perf_counter() - t0, 2) + summary.get("wall_seconds", 0))
+        summary.update(finished=now(), threads=torch.get_num_threads(),
+                       wall_seconds=round(time.perf_counter() - t0 + summary.get("wall_seconds", 0), 2),
+                       cpu_seconds=round(time.process_time() - cpu0 + summary.get("cpu_seconds", 0), 2))
         run.write_summary(summary)
         if record:
             record_in_index(root, summary)
@@ -205,6 +207,7 @@ def _initial_summary(cfg, run: RunDir, root: Path, resume: bool) -> dict[str, An
         "path": str(run.path), "experiment": cfg.experiment, "dataset": cfg.data.name,
         "model": cfg.model.name, "seed": cfg.seed, "status": "running", "owner": owner(),
         "started": previous.get("started", now()), "wall_seconds": previous.get("wall_seconds", 0),
+        "cpu_seconds": previous.get("cpu_seconds", 0),
         "published": cfg.published, "published_values": published_values(cfg.published),
         **({"stands_in_for": cfg.data.stands_in_for} if cfg.data.stands_in_for else {}),
     }

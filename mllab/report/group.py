@@ -72,8 +72,9 @@ def _seed_table(group: Path, seeds: list[Path]) -> str:
     metrics = sorted({m for s in summaries for m in s.get("final", {})})
     for s, summary in zip(seeds, summaries):
         rows.append([pages.link(f"{s.name}/report.html", s.name), summary.get("status"),
-                     *[summary.get("final", {}).get(m) for m in metrics], summary.get("wall_seconds")])
-    return pages.table(["seed", "status", *metrics, "seconds"], rows, raw=[0])
+                     *[summary.get("final", {}).get(m) for m in metrics], summary.get("wall_seconds"),
+                     summary.get("cpu_seconds"), summary.get("threads")])
+    return pages.table(["seed", "status", *metrics, "seconds", "CPU seconds", "threads"], rows, raw=[0])
 
 
 def _nav(group: Path) -> str:

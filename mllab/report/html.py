@@ -92,7 +92,7 @@ def write_report(run: RunDir) -> Path:
     config = (run.path / "config.yaml").read_text() if (run.path / "config.yaml").is_file() else ""
     title = f"{summary.get('experiment', '')}: {summary.get('model', '')} on {summary.get('dataset', '')}"
     facts = {k: summary.get(k) for k in ("status", "seed", "epochs_done", "best_epoch", "params", "images_per_s",
-                                         "wall_seconds", "device", "train_size", "test_size", "started", "finished")
+                                         "wall_seconds", "cpu_seconds", "threads", "device", "train_size", "test_size", "started", "finished")
              if k in summary}
     order = list(CAPTIONS)  # the curves first, then the test split's figures; others by name after them
     pngs = sorted(run.figures.glob("*.png"),

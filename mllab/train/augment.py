@@ -29,6 +29,19 @@ def random_flip(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
+def cutout(x: torch.Tensor, size: int, g: torch.Generator) -> torch.Tensor:
+    """Zero a ``size`` x ``size`` square per image (DeVries & Taylor 2017), centred anywhere in the image so
+    that it may be cut by the border. Zero is the data's mean after ``standardize`` and black after ``scale``."""
+    n, _, h, w = x.shape
+    cy = torch.randint(0, h, (n,), generator=g).to(x.device)
+    cx = torch.randint(0, w, (n,), generator=g).to(x.device)
+    lo = size // 2
+    rows = torch.arange(h, device=x.device)[None, :] - (cy - lo)[:, None]  # (N, H): inside when 0 <= r < size
+    cols = torch.arange(w, device=x.device)[None, :] - (cx - lo)[:, None]
+    inside = ((rows >= 0) & (rows < size))[:, :, None] & ((cols >= 0) & (cols < size))[:, None, :]  # (N, H, W)
+    return x.masked_fill(inside[:, None], 0.0)
+
+
 UNK_ID = 1  # mllab's text loaders: 0 = <pad>, 1 = <unk>
 
 
@@ -56,8 +69,10 @@ def augment_batch(x: torch.Tensor, cfg, g: torch.Generator) -> torch.Tensor:
         x = random_crop(x, pad, g)
     if cfg.flip:
         x = random_flip(x, g)
+    if cfg.cutout:
+        x = cutout(x, cfg.cutout, g)
     return x
 
 
 def enabled(cfg) -> bool:
-    return bool(cfg.crop_padding or cfg.shift or cfg.flip or cfg.unknown_words)
+    return bool(cfg.crop_padding or cfg.shift or cfg.flip or cfg.cutout or cfg.unknown_words)

@@ -73,6 +73,8 @@ class AugmentConfig(Section):
     crop_padding: int = Field(0, ge=0, description="random crop after zero padding by this many pixels")
     flip: bool = Field(False, description="random horizontal flip")
     shift: int = Field(0, ge=0, description="random translation by up to this many pixels")
+    cutout: int = Field(0, ge=0, description="zero a square of this side at a random place in each image "
+                        "(DeVries & Taylor 2017); 0 = off")
     unknown_words: float = Field(0.0, ge=0, lt=1, description="token ids: replace each word by <unk> with this "
                                  "probability (trains the embedding unseen test words get)")
 

@@ -37,8 +37,11 @@ def test_resume_of_a_numpy_engine_run_continues_from_its_checkpoint(tmp_path):
     full, run = (next((tmp_path / d).glob("demo/*/seed0")) for d in ("full", "killed"))
     as_killed(run, 6)
     assert (run / "checkpoints" / "last.npz").is_file() and not (run / "checkpoints" / "last.pt").exists()
+    before = summary(run)
     mllab("train", "--resume", str(run), "--quiet")
     assert epochs(run) == [1, 2, 3, 4, 5, 6]
+    for cost in ("wall_seconds", "cpu_seconds"):  # the resumed part adds to what the first part cost
+        assert summary(run)[cost] > before[cost] > 0, cost
     assert summary(run)["final"] == summary(full)["final"] and summary(run)["status"] == "completed"
 
 

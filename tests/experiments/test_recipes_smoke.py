@@ -68,6 +68,7 @@ def test_recipe_smoke(recipe, tmp_path):
     summary = result["summaries"][0]
     assert summary["status"] == "completed", summary.get("error")
     assert summary["final"], "a completed run records final metrics"
+    assert summary["cpu_seconds"] > 0 and summary["threads"] >= 1  # what a recipe costs, with its thread count
     assert summary["wall_seconds"] > 0 and [r["id"] for r in summary["published_values"]] == cfg.published
     if "fit_seconds" not in summary:  # a trained net (torch or NumPy); classical estimators record fit_seconds
         assert summary["params"] > 0 and summary["images_per_s"] > 0

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mllab.train.augment import augment_batch, random_crop, random_flip
+from mllab.train.augment import augment_batch, cutout, random_crop, random_flip
 from mllab.train.config import AugmentConfig
 
 
@@ -23,9 +23,22 @@ def test_flip_flips_about_half_and_only_horizontally():
     assert bool((flipped | same).all()) and 150 < int(flipped.sum()) < 250
 
 
+def test_cutout_zeroes_one_square_per_image_clipped_by_the_border():
+    x = torch.ones(300, 2, 9, 9)
+    out = cutout(x, 4, torch.Generator().manual_seed(1))
+    g = torch.Generator().manual_seed(1)
+    cy, cx = torch.randint(0, 9, (300,), generator=g), torch.randint(0, 9, (300,), generator=g)
+    for i in range(300):  # a per-image reference: the square's rows cy-2 .. cy+1 and columns cx-2 .. cx+1
+        ref = torch.ones(9, 9)
+        ref[max(0, cy[i] - 2):cy[i] + 2, max(0, cx[i] - 2):cx[i] + 2] = 0
+        torch.testing.assert_close(out[i], ref.expand(2, 9, 9))
+    zeroed = (out[:, 0] == 0).flatten(1).sum(1)
+    assert zeroed.max() == 16 and zeroed.min() >= 4  # whole inside, or cut by a corner
+
+
 def test_augmentation_is_reproducible_from_the_generator():
     x = torch.randn(16, 3, 8, 8)
-    cfg = AugmentConfig(crop_padding=2, flip=True)
+    cfg = AugmentConfig(crop_padding=2, flip=True, cutout=3)
     a = augment_batch(x, cfg, torch.Generator().manual_seed(5))
     b = augment_batch(x, cfg, torch.Generator().manual_seed(5))
     assert torch.equal(a, b) and a.shape == x.shape

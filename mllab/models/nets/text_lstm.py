@@ -26,11 +26,14 @@ torch.Size([2, 2])
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mllab.models.nets._common import make_output, torch_meta
+from mllab.models.nets._text import TokenEmbedding
 from mllab.models.registry import MODELS
 
 
@@ -43,12 +46,12 @@ def lengths_from_padding(x: torch.Tensor) -> torch.Tensor:
 class TextLSTM(nn.Module):
     """``embedding``, ``lstms``/``norms`` (one LayerNorm per LSTM layer), ``head`` and ``classifier``."""
 
-    def __init__(self, vocab_size, num_classes, embed_dim, hidden, layers, bidirectional, layer_norm, dropout,
-                 pooling, head_hidden, output):
+    def __init__(self, embedding: nn.Module, num_classes, embed_dim, hidden, layers, bidirectional, layer_norm,
+                 dropout, pooling, head_hidden, output):
         super().__init__()
         self.directions, self.hidden, self.pooling = 2 if bidirectional else 1, hidden, pooling
         width = hidden * self.directions
-        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.embedding = embedding
         self.lstms = nn.ModuleList(
             nn.LSTM(embed_dim if i == 0 else width, hidden, batch_first=True, bidirectional=bidirectional)
             for i in range(layers)
@@ -90,13 +93,22 @@ class TextLSTM(nn.Module):
                                            example_params=dict(vocab_size=50), output="log_softmax", params=5_861_250))
 def text_lstm(input_shape, num_classes, vocab_size: int | None = None, embed_dim: int = 256, hidden: int = 512,
               layers: int = 3, bidirectional: bool = False, layer_norm: bool = True, dropout: float = 0.2,
-              pooling: str = "last", head_hidden: int = 128, output: str = "log_softmax"):
-    """Report 001 sentiment LSTM: embedding, stacked LSTM + LayerNorm, last-token or mean pooling, 2 linear."""
+              pooling: str = "last", head_hidden: int = 128, subword_buckets: int = 0, word_dropout: float = 0.0,
+              vocab: Sequence[str] | None = None, known_words: int | None = None, output: str = "log_softmax"):
+    """Report 001 sentiment LSTM: embedding, stacked LSTM + LayerNorm, last-token or mean pooling, 2 linear.
+
+    ``subword_buckets`` / ``word_dropout`` > 0 embed words as ``text_cnn`` does (their spelling too, see
+    :class:`~mllab.models.nets._text.TokenEmbedding`); without them the embedding is the report's plain one.
+    """
     if len(input_shape) != 1:
         raise ValueError(f"text_lstm: input_shape must be (L,) token ids; got {tuple(input_shape)}")
     if not vocab_size or vocab_size < 2:
         raise ValueError(f"text_lstm: vocab_size must be given (ids 0..vocab_size-1, 0 = padding); got {vocab_size}")
     if pooling not in ("last", "mean", "max"):
         raise ValueError(f"text_lstm: pooling must be 'last', 'mean' or 'max'; got {pooling!r}")
-    return TextLSTM(vocab_size, num_classes, embed_dim, hidden, layers, bidirectional, layer_norm, dropout,
+    if subword_buckets or word_dropout:
+        embedding = TokenEmbedding(vocab_size, embed_dim, vocab, known_words, subword_buckets, word_dropout=word_dropout)
+    else:  # the report's model (and the state-dict keys of its runs): one nn.Embedding
+        embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+    return TextLSTM(embedding, num_classes, embed_dim, hidden, layers, bidirectional, layer_norm, dropout,
                     pooling, head_hidden, output)

@@ -8,6 +8,7 @@ from torch import nn
 from mllab.data.dataset import Dataset, Split
 from mllab.data.transforms import apply_transforms
 from mllab.models.nets._lstm import ActivationLSTM
+from mllab.models.nets._text import TokenEmbedding
 from mllab.models.nets.text_lstm import lengths_from_padding
 from mllab.models.registry import MODELS
 
@@ -145,6 +146,17 @@ def test_text_lstm_layernorm_normalizes_each_layer_and_pad_embeds_to_zero():
     assert torch.count_nonzero(net.embedding.weight[0]) == 0
     with pytest.raises(ValueError, match="vocab_size must be given"):
         build("text_lstm", (7,), 2)
+
+
+def test_text_lstm_with_subwords_embeds_words_as_the_token_embedding_does():
+    vocab = ["<pad>", "<unk>"] + [f"w{i}" for i in range(2, 30)]
+    net = text_net(subword_buckets=50, vocab=vocab, known_words=25, bidirectional=True, pooling="max")
+    x = torch.tensor([[5, 27, 3, 0, 0, 0, 0]])  # 27: a word unseen in training, read by its spelling
+    reference = TokenEmbedding(30, 8, vocab, 25, 50)
+    reference.load_state_dict(net.embedding.state_dict())
+    torch.testing.assert_close(net.embedding(x), reference(x))
+    torch.testing.assert_close(net(x), net(torch.tensor([[5, 27, 3]])))  # padding still changes nothing
+    assert "embedding.weight" in text_net().state_dict()  # the report's plain embedding keeps its keys
 
 
 # --- text_cnn (Kim 2014, CNN-rand; our best_sst2) ---
