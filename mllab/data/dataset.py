@@ -16,23 +16,28 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Split:
-    """One split: inputs ``x``, integer labels ``y`` and, for sequences, ``lengths``."""
+    """One split: inputs ``x``, integer labels ``y``, for sequences ``lengths``, and optional ``groups``: rows
+    with one group id share their source (SST-2: the phrases of one sentence) and are never split between
+    train and validation."""
 
     x: np.ndarray
     y: np.ndarray
     lengths: np.ndarray | None = None
+    groups: np.ndarray | None = None
 
     def __post_init__(self):
         if len(self.x) != len(self.y):
             raise ValueError(f"split: x has {len(self.x)} rows but y has {len(self.y)}; they must match")
+        if self.groups is not None and len(self.groups) != len(self.y):
+            raise ValueError(f"split: groups has {len(self.groups)} rows but y has {len(self.y)}; they must match")
 
     def __len__(self) -> int:
         return len(self.y)
 
     def take(self, index: np.ndarray) -> "Split":
         """Rows ``index`` of every array (a copy for fancy indices)."""
-        lengths = None if self.lengths is None else self.lengths[index]
-        return Split(self.x[index], self.y[index], lengths)
+        rows = lambda a: None if a is None else a[index]  # noqa: E731
+        return Split(self.x[index], self.y[index], rows(self.lengths), rows(self.groups))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from mllab.data.dataset import Dataset, Split
 from mllab.data.files import DataFile, find_file, read_verified
 from mllab.data.registry import DATASETS
 
-_FORMAT_VERSION = 2
+_FORMAT_VERSION = 3
 FOLDERS = ("sst2", "SST-2", "glue/SST-2")
 FILES = (
     DataFile("train.tsv", "48eac26399f8456935f81dd9e3a745c1430adb6c62e233ccfe22db4a0d15d1d1"),
@@ -93,6 +93,36 @@ def unseen_tokens(sentences: list[list[str]], vocab: list[str]) -> list[str]:
     return sorted({t for s in sentences for t in s if t not in known})
 
 
+def sentence_groups(phrases: list[list[str]]) -> np.ndarray:
+    """A group id per phrase: the sentence it was cut from, so validation never shares text with training.
+
+    GLUE's SST-2 train set holds every labelled phrase of the parse trees of its training sentences, each
+    phrase once. Longest first, a phrase no earlier group contains starts a group (a sentence) and claims
+    every phrase among its contiguous token spans; a short phrase found in several sentences belongs to
+    the first. (Cutting validation by random phrases would put most of a held-out sentence's text in train.)
+
+    >>> sentence_groups([["a", "b"], ["good", "film"], ["film"], ["a", "good", "film"]]).tolist()
+    [1, 0, 0, 0]
+    """
+    index = {}
+    for i, p in enumerate(phrases):
+        index.setdefault(tuple(p), i)
+    groups = np.full(len(phrases), -1, dtype=np.int64)
+    group = 0
+    for i in sorted(range(len(phrases)), key=lambda i: (-len(phrases[i]), i)):
+        if groups[i] >= 0:
+            continue
+        p = tuple(phrases[i])
+        for a in range(len(p)):
+            for b in range(a + 1, len(p) + 1):
+                j = index.get(p[a:b])
+                if j is not None and groups[j] < 0:
+                    groups[j] = group
+        groups[i] = group
+        group += 1
+    return groups
+
+
 def encode(sentences: list[list[str]], vocab: list[str], max_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Token ids ``(N, max_len)`` (0-padded, truncated) and kept lengths ``(N,)``."""
     index = {t: i for i, t in enumerate(vocab)}
@@ -108,6 +138,9 @@ def encode(sentences: list[list[str]], vocab: list[str], max_len: int) -> tuple[
 @DATASETS.register("sst2", kind="text", folders=FOLDERS, files=FILES, archive=ARCHIVE)
 def sst2(max_len: int | None = None, min_freq: int = 1, unseen_words: bool = False) -> Dataset:
     """SST-2 (GLUE): binary sentiment, 67 349 train phrases / 872 dev sentences as test, token ids.
+
+    Train rows carry ``groups`` (their sentence, :func:`sentence_groups`): ``data.val_fraction`` holds out
+    whole sentences with all their phrases.
 
     ``max_len``: pad/truncate to this many tokens (default: the longest train sentence, 52);
     ``min_freq``: train tokens seen fewer times map to ``<unk>`` (default 1: keep all);
@@ -131,7 +164,7 @@ def sst2(max_len: int | None = None, min_freq: int = 1, unseen_words: bool = Fal
         (x_train, l_train), (x_test, l_test) = encode(train_tok, vocab, length), encode(test_tok, vocab, length)
         return {"x_train": x_train, "y_train": y_train, "len_train": l_train, "x_test": x_test, "y_test": y_test,
                 "len_test": l_test, "vocab": np.array(vocab), "known_words": np.array(known),
-                "true_len_train": np.array([len(t) for t in train_tok]),
+                "groups_train": sentence_groups(train_tok), "true_len_train": np.array([len(t) for t in train_tok]),
                 "true_len_test": np.array([len(t) for t in test_tok])}
 
     options = {"max_len": max_len, "min_freq": min_freq, "unseen_words": unseen_words}
@@ -144,5 +177,5 @@ def sst2(max_len: int | None = None, min_freq: int = 1, unseen_words: bool = Fal
             "known_words": known, "min_freq": min_freq, "test_split": "GLUE dev (GLUE test labels are hidden)",
             "test_unk_rate": round(test_unk, 4),
             "truncated": {s: int((a[f"true_len_{s}"] > length).sum()) for s in ("train", "test")}}
-    return Dataset("sst2", Split(a["x_train"], a["y_train"], a["len_train"]),
+    return Dataset("sst2", Split(a["x_train"], a["y_train"], a["len_train"], a["groups_train"]),
                    Split(a["x_test"], a["y_test"], a["len_test"]), ("negative", "positive"), info)

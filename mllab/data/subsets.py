@@ -26,7 +26,7 @@ def keep_classes(ds: Dataset, classes: Sequence[int]) -> Dataset:
 
     def select(split: Split) -> Split:
         kept = split.take(np.flatnonzero(lookup[split.y] >= 0))
-        return Split(kept.x, lookup[kept.y], kept.lengths)
+        return replace(kept, y=lookup[kept.y])
 
     names = tuple(ds.classes[c] for c in classes)
     return replace(ds, train=select(ds.train), test=select(ds.test), classes=names,
@@ -57,9 +57,15 @@ def stratified_subset(split: Split, n: int, seed: int) -> Split:
 
 
 def train_val_split(split: Split, val_fraction: float, seed: int) -> tuple[Split, Split]:
-    """Stratified ``(train, validation)`` partition of a training split."""
+    """Stratified ``(train, validation)`` partition of a training split; a split with ``groups`` is cut by
+    whole groups (about ``val_fraction`` of them, at random), so no source is on both sides."""
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must lie strictly between 0 and 1; got {val_fraction}")
+    if split.groups is not None:
+        ids = np.unique(split.groups)
+        held = np.random.default_rng(seed).permutation(ids)[:max(1, int(round(val_fraction * len(ids))))]
+        in_val = np.isin(split.groups, held)
+        return split.take(np.flatnonzero(~in_val)), split.take(np.flatnonzero(in_val))
     val, train = stratified_partition(split.y, val_fraction, seed)
     return split.take(np.sort(train)), split.take(np.sort(val))
 

@@ -25,7 +25,7 @@ TRANSFORMS = Registry("transform")
 
 def _map_x(ds: Dataset, fn: Callable[[np.ndarray], np.ndarray], **info) -> Dataset:
     train, test = ds.train, ds.test
-    return ds.with_splits(Split(fn(train.x), train.y, train.lengths), Split(fn(test.x), test.y, test.lengths), **info)
+    return ds.with_splits(replace(train, x=fn(train.x)), replace(test, x=fn(test.x)), **info)
 
 
 def _require_images(ds: Dataset, what: str) -> None:
@@ -132,6 +132,6 @@ def binary_halves(ds: Dataset) -> Dataset:
     k = ds.num_classes
     half = k // 2
     names = (f"{ds.classes[0]}-{ds.classes[half - 1]}", f"{ds.classes[half]}-{ds.classes[-1]}")
-    relabel = lambda s: Split(s.x, (s.y >= half).astype(np.int64), s.lengths)  # noqa: E731
+    relabel = lambda s: replace(s, y=(s.y >= half).astype(np.int64))  # noqa: E731
     return replace(ds, train=relabel(ds.train), test=relabel(ds.test), classes=names,
                    info={**ds.info, "binary_halves": names})

@@ -68,16 +68,14 @@ def config_for(target: str, overrides: list[str] = ()):
 
 
 def drop_params_of_a_replaced_model(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """``tree`` without its ``model.params`` when an override names another model and sets none of its params:
-    parameters belong to a model (``model.name=lenet5`` on the demo must not hand lenet5 small_cnn's
-    ``channels``). Logged, so the user knows what was dropped."""
+    """``tree`` without its ``model.params`` when an override names another model: parameters belong to a model
+    (``model.name=lenet5`` on the demo must not hand lenet5 small_cnn's ``channels``); ``model.params.*``
+    overrides, applied after this, are the new model's. Logged, so the user knows what was dropped."""
     from mllab.core.config import parse_override
 
     names = [value for path, value in map(parse_override, overrides) if path == ["model", "name"]]
     model = tree.get("model") or {}
     if not names or names[-1] == model.get("name") or not model.get("params"):
-        return tree
-    if any(o.startswith("model.params") for o in overrides):
         return tree
     log.warning("model.name=%s replaces %s: its params %s are dropped (set model.params.* for %s if needed)",
                 names[-1], model.get("name"), sorted(model["params"]), names[-1])

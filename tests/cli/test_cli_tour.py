@@ -74,6 +74,14 @@ def test_another_model_drops_the_recipe_model_params_and_says_so(tmp_path):
     assert "test accuracy:" in proc.stdout
 
 
+def test_params_set_with_another_model_are_the_new_models_alone():
+    """Bug: model.name=mlp model.params.widths=[16] kept small_cnn's channels and failed on them."""
+    from mllab.experiments.recipes import config_for
+
+    cfg = config_for("demo", ["model.name=mlp", "model.params.widths=[16]"])
+    assert (cfg.model.name, cfg.model.params) == ("mlp", {"widths": [16]})
+
+
 def test_run_files_follow_the_umask(trained):
     run = next(trained.glob("demo/*/seed0"))
     umask = os.umask(0)

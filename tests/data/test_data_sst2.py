@@ -57,6 +57,23 @@ def test_ids_padding_and_lengths(glue):
     assert ds.info["test_split"].startswith("GLUE dev")
 
 
+def test_each_phrase_belongs_to_the_sentence_it_was_cut_from():
+    phrases = [["a", "charming", "film"], ["bleak", "and", "desperate"], ["charming"], ["desperate"],
+               ["charming", "film"], ["a", "bleak", "film"], ["film"]]
+    g = sst2.sentence_groups(phrases).tolist()
+    assert g[0] == g[2] == g[4] == g[6] and g[1] == g[3] and len({g[0], g[1], g[5]}) == 3
+    assert g[6] != g[5]  # "film" is in two sentences: it belongs to one, the first (longest, then first listed)
+
+
+def test_validation_holds_out_whole_sentences(glue):
+    from mllab.data.subsets import train_val_split
+
+    ds = load("sst2")
+    assert sorted(ds.train.groups.tolist()) == [0, 1, 2, 3]  # no train phrase here lies inside another
+    train, val = train_val_split(ds.train, 0.5, 0)
+    assert len(val) == 2 and not set(val.groups) & set(train.groups)
+
+
 def test_unseen_words_get_ids_after_the_train_vocabulary(glue):
     plain, spelled = load("sst2"), load("sst2", unseen_words=True)
     known = plain.info["vocab_size"]

@@ -100,6 +100,15 @@ def test_train_val_split_is_a_partition():
         train_val_split(Split(np.arange(100), y), 1.0, 0)
 
 
+def test_a_grouped_split_keeps_every_group_on_one_side():
+    groups = np.repeat(np.arange(20), np.arange(1, 21))  # 20 groups of 1..20 rows
+    s = Split(np.arange(len(groups)), np.arange(len(groups)) % 2, groups=groups)
+    train, val = train_val_split(s, 0.25, seed=1)
+    assert len(np.unique(val.groups)) == 5 and not set(val.groups) & set(train.groups)
+    assert sorted(train.x.tolist() + val.x.tolist()) == list(range(len(groups)))
+    assert np.array_equal(val.groups, groups[val.x])  # rows keep their group
+
+
 def test_stratified_partition_covers_everything():
     y = np.array([0] * 7 + [1] * 3)
     part, rest = stratified_partition(y, 0.5, seed=0)
