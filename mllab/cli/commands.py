@@ -161,15 +161,20 @@ def do_recipes_list(pattern: str) -> None:
     from mllab.experiments.costs import cost_table, cost_text, recipe_cost
     from mllab.experiments.recipes import RECIPES, config_for
 
+    from mllab.cli.text import columns
+    from mllab.runs.spec import engine_of
+
     names = RECIPES.names(pattern)
     if not names:
         fail(f"no recipe matches {pattern!r} ({len(RECIPES)} recipes: mllab recipes list)")
-    typer.echo(f"{'recipe':32s} {'runs/<experiment>':20s} {'dataset':14s} {'model':20s} {'epochs x seeds':>14s}  "
-               f"CPU time per seed")
+    rows = []
     for name in names:
         cfg = config_for(name)
-        typer.echo(f"{name:32s} {cfg.experiment:20s} {cfg.data.name:14s} {cfg.model.name:20s} "
-                   f"{f'{cfg.training.epochs} x {cfg.seeds}':>14s}  {cost_text(recipe_cost(name))}")
+        fitted = engine_of(cfg.model) == "classical"  # one fit: no epochs
+        rows.append([name, cfg.experiment, cfg.data.name, cfg.model.name,
+                     f"{'-' if fitted else cfg.training.epochs} x {cfg.seeds}", cost_text(recipe_cost(name))])
+    typer.echo(columns(["recipe", "runs/<experiment>", "dataset", "model", "epochs x seeds", "CPU time per seed"],
+                       rows, right={"epochs x seeds"}))
     machine = cost_table().get("machine")
     typer.echo(f"CPU time: measured on {machine} (~: estimated from timed steps; bench/recipe_costs.py); "
                "'mllab recipes show NAME' for the published numbers" if machine else

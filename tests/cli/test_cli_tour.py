@@ -135,3 +135,14 @@ def test_recipes_list_shows_data_model_epochs_seeds_and_cost():
     assert row.split()[1:6] == ["s003_lenet_mnist", "mnist", "lenet5", "80", "x"] and row.split()[6] == "5"
     measured = cost_table().get("recipes", {}).get("s003_lenet_mnist_l2")
     assert ("CPU-min" in row) == bool(measured and measured.get("cpu_seconds"))
+
+
+def test_recipes_list_columns_stay_aligned_and_a_fit_has_no_epochs():
+    """Bug: a recipe name longer than its column pushed the rest of its row out of line; a classical fit
+    showed '10 x 1' epochs it does not have."""
+    lines = mllab("recipes", "list", "*").stdout.splitlines()
+    table = lines[:-1]  # the last line says where the CPU times come from
+    cost_at = table[0].index("CPU time per seed")
+    assert all(len(line) > cost_at and line[cost_at - 1] == " " and line[cost_at] != " " for line in table[1:])
+    lda = next(line for line in table if line.startswith("s000_lda_10class "))
+    assert " - x 1 " in lda
