@@ -8,13 +8,19 @@ recipes: one fit on the recipe's training data, the test predictions and the tra
 classical backend runs them (``method: fit``), or a note when they take more than ``FIT_LIMIT`` seconds
 of wall time. Recipes whose data (and stand-ins) are absent are left out.
 
+Recipes with a recorded run: ``--runs NAME=GROUP [...]`` takes the median CPU time of the group's completed
+seeds as the recipe's cost (``method: run``, with the thread count the seeds ran with).
+
     OMP_NUM_THREADS=1 MLLAB_DATA=... python bench/recipe_costs.py [PATTERN]
+    python bench/recipe_costs.py --runs best_mnist=runs/best_mnist/20261130-...
 """
 
 from __future__ import annotations
 
+import json
 import math
 import signal
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -145,6 +151,24 @@ def measure(name: str) -> dict | None:
     return {**cost, "dataset": cfg.data.name + (" (random arrays of its shape: absent here)" if synthetic else "")}
 
 
+def from_runs(pairs: list[str]) -> None:
+    """Record each ``NAME=GROUP``'s measured cost: the median CPU seconds of its completed seeds."""
+    table = yaml.safe_load(OUT.read_text()) if OUT.is_file() else {}
+    for pair in pairs:
+        name, group = pair.split("=", 1)
+        done = [s for s in (json.loads(p.read_text()) for p in sorted(Path(group).glob("seed*/summary.json")))
+                if s.get("status") == "completed" and s.get("cpu_seconds")]
+        if not done:
+            sys.exit(f"{group}: no completed seed with a recorded cpu_seconds")
+        cfg = config_for(name)
+        table.setdefault("recipes", {})[name] = {
+            "cpu_seconds": round(statistics.median(s["cpu_seconds"] for s in done), 1), "method": "run",
+            "seeds": len(done), "threads": sorted({s.get("threads") for s in done}), "epochs": cfg.training.epochs,
+            "dataset": cfg.data.name, "group": str(Path(group).name)}
+        print(f"{name:34s} {table['recipes'][name]}", flush=True)
+    OUT.write_text(yaml.safe_dump(table, sort_keys=True))
+
+
 def main(pattern: str = "*") -> None:
     torch.set_num_threads(1)
     table = yaml.safe_load(OUT.read_text()) if OUT.is_file() else {}
@@ -166,4 +190,4 @@ def main(pattern: str = "*") -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    from_runs(sys.argv[2:]) if sys.argv[1:2] == ["--runs"] else main(*sys.argv[1:])

@@ -1,6 +1,7 @@
 """What a recipe costs: CPU minutes per seed, measured on a named machine (``mllab/recipes/costs.yaml``).
 
-``bench/recipe_costs.py`` writes the table: for a network recipe it times real
+``bench/recipe_costs.py`` writes the table: where a recipe's seeds were run it records their median CPU
+time (``method: run``); otherwise, for a network recipe it times real
 training steps and evaluation rows of the recipe's own data and model at one
 thread (process CPU time, so other jobs on the machine change it little) and
 multiplies by the recipe's steps and epochs; for a classical recipe it fits
