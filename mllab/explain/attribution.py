@@ -93,7 +93,8 @@ def _logits(model, x) -> torch.Tensor:
     if not isinstance(out, torch.Tensor) or out.ndim != 2:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise MllabError(f"attribution explains a classifier's class scores (B, K); {type(model).__name__} "
-                         f"returns {shape}: explain a classifier run")
+                         f"returns {shape}: explain a classifier run, or embed a layer of this one (--method "
+                         f"pca_tsne --layer {'mu' if hasattr(model, 'mu') else 'NAME'})")
     return out
 
 
