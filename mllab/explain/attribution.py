@@ -178,8 +178,10 @@ def default_cam_layer(model, x) -> str:
     maps = [name for name, shape in feature_maps(model, x)
             if "Pool" not in type(dict(model.named_modules())[name]).__name__]
     if not maps:
-        raise MllabError(f"gradcam: {type(model).__name__} has no conv feature map (B, C, H, W) larger than 1x1; "
-                         "Grad-CAM needs one: use saliency, guided_backprop or integrated_gradients")
+        called = [f"{name} {shape}" for name, _, shape in layer_table(model, x[:1], call_order=True) if "." not in name]
+        raise MllabError(f"gradcam: {type(model).__name__} has no conv feature map (B, C, H, W) larger than 1x1 (its "
+                         f"layers give {', '.join(called[-3:])}); Grad-CAM needs one: use saliency, guided_backprop "
+                         "or integrated_gradients")
     return maps[-1]
 
 
