@@ -122,7 +122,7 @@ def explain_run(run_path, methods: Sequence[str], layers: Sequence[str] = (), im
         written += _attributions(model, data, attributions, list(layers), images, out)
     for m in methods:
         if EXPLAINERS.entry(m).meta["kind"] == "embedding":
-            written += _embedding(model, data, m, list(layers), samples, out)
+            written += _embedding(model, data, m, list(layers), samples, out, f"{row_labels([run])[0]}, {split}")
     return written
 
 
@@ -190,14 +190,14 @@ def row_labels(runs: Sequence[Run]) -> list[str]:
     return [f"{name} ({run.path.parent.name})" if names.count(name) > 1 else name for name, run in zip(names, runs)]
 
 
-def _embedding(model, data: Sample, method, layers, samples, out: Path) -> list[Path]:
+def _embedding(model, data: Sample, method, layers, samples, out: Path, where: str) -> list[Path]:
     keep = stratified(data.y, samples)
     x, y = data.x[keep], data.y[keep]
     stem = file_stem(method, layers[0] if len(layers) == 1 else None)  # several layers: one figure, one panel each
     layers = layers or default_layers(model, x)
     feats = features(model, x, layers)
     points = {layer: embed(feats[layer], method) for layer in layers}
-    fig = figures.embedding_scatter(points, y, data.classes, f"{method} of {len(x)} test examples")
+    fig = figures.embedding_scatter(points, y, data.classes, f"{method} of {len(x)} examples ({where})")
     return _save(out, stem, fig, embeddings=np.stack(list(points.values())), layers=np.array(layers), labels=y,
                  predictions=predictions(model, x))
 
