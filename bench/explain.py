@@ -105,7 +105,6 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     import captum
-
     import openTSNE
 
     print(f"python {platform.python_version()}, torch {torch.__version__}, captum {captum.__version__}, openTSNE "

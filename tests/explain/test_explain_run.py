@@ -27,10 +27,10 @@ def test_a_vae_embeds_its_latent_mean_and_has_no_predictions():
 
 
 def test_rows_are_labelled_by_recipe_and_told_apart_when_two_share_it():
-    def Run(recipe, experiment, group):  # noqa: N802  (stands in for mllab.runs.load.Run: config and path)
+    def fake_run(recipe, experiment, group):  # (stands in for mllab.runs.load.Run: config and path)
         return SimpleNamespace(config=SimpleNamespace(recipe=recipe, experiment=experiment),
                                path=Path("runs") / experiment / group / "seed0")
 
-    runs = [Run("s000_mobilenetv3", "s000_mobilenetv3", "g1"), Run(None, "s000_rnn", "g2"),
-            Run("s000_mobilenetv3", "s000_mobilenetv3", "g3")]
+    runs = [fake_run("s000_mobilenetv3", "s000_mobilenetv3", "g1"), fake_run(None, "s000_rnn", "g2"),
+            fake_run("s000_mobilenetv3", "s000_mobilenetv3", "g3")]
     assert row_labels(runs) == ["s000_mobilenetv3 (g1)", "s000_rnn", "s000_mobilenetv3 (g3)"]

@@ -3,7 +3,6 @@ for both engines, used by both engines' runs before and after training."""
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from mllab.core import plotting
