@@ -28,6 +28,7 @@ from mllab.explain.hooks import features, layer_table
 from mllab.explain.registry import EXPLAINERS
 from mllab.runs.load import Run, load_run
 
+LATENT_LAYERS = ("mu", "to_latent")  # the latent code of mllab's VAEs (their mean) and autoencoders
 EMBED_SAMPLES = 1000  # examples per embedding (stratified), as report 000's t-SNE figures
 
 
@@ -93,13 +94,15 @@ def predictions(model, x: np.ndarray, batch: int = 256) -> np.ndarray | None:
 
 
 def default_layers(model, x: np.ndarray) -> list[str]:
-    """Where embeddings look by default: the classifier's input (the penultimate features), a VAE's latent
-    mean (its ``mu`` layer: report 000 Fig. 22 embeds the encoder's mean), else the last module's output."""
+    """Where embeddings look by default: the classifier's input (the penultimate features), the latent code
+    of a VAE (its mean, ``mu``: report 000 Fig. 22 embeds the encoder's mean) or of an autoencoder
+    (``to_latent``), else the last module's output."""
     names = dict(model.named_modules())
     if "classifier" in names:
         return ["classifier:in"]
-    if "mu" in names:
-        return ["mu"]
+    for latent in LATENT_LAYERS:
+        if latent in names:
+            return [latent]
     return [layer_table(model, torch.as_tensor(x[:1]), call_order=True)[-1][0]]
 
 
