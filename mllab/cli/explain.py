@@ -12,32 +12,44 @@ METHODS_HELP = ("Comma-separated methods: saliency, guided_backprop, deconvoluti
                 "(embeddings of a layer's features, --samples stratified examples).")
 
 
-def explain(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>)."),
+def explain(runs: List[Path] = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>); several: "
+                                                  "one grid per attribution method, a row per run (needs --out)."),
             method: Optional[str] = typer.Option(None, "--method", "-m", help=METHODS_HELP),
             layer: Optional[List[str]] = typer.Option(None, "--layer", "-l", help="Module name (--list-layers); "
-                                                      "NAME:in = its input, NAME:last = an LSTM's last step. Repeat."),
+                                                      "NAME:in = its input, NAME:last = an LSTM's last step "
+                                                      "(NAME:forward / NAME:backward: one direction's). Repeat."),
             images: int = typer.Option(10, "--images", "-n", min=1, help="Images for attribution maps."),
             split: str = typer.Option("test", "--split", help="train, val or test."),
             samples: int = typer.Option(1000, "--samples", min=3, help="Stratified examples per embedding."),
+            out: Optional[Path] = typer.Option(None, "--out", help="Folder for the figures (default: RUN/explain; "
+                                               "required with several runs)."),
             list_layers: bool = typer.Option(False, "--list-layers", help="Print module names and output shapes.")
             ) -> None:
     """Attribution maps and embeddings of a trained torch run into RUN/explain/ (PNG + NPZ), shown by
-    'mllab report RUN': mllab explain RUN --method gradcam,pca_tsne --layer features"""
+    'mllab report RUN': mllab explain RUN --method gradcam,pca_tsne --layer features. Several runs: mllab explain
+    RUN1 RUN2 --method guided_backprop --out DIR (rows = runs, columns = the same images)."""
     from mllab.cli.errors import fail, user_errors
 
     with user_errors():
         from mllab.explain import EXPLAINERS
-        from mllab.explain.run import explain_run
+        from mllab.explain.run import explain_run, explain_runs
         from mllab.explain.run import list_layers as layers_of
 
         if list_layers:
-            for name, kind, shape in layers_of(run):
-                typer.echo(f"{name:32s} {kind:20s} {'(not called)' if shape is None else tuple(shape)}")
+            for run in runs:
+                if len(runs) > 1:
+                    typer.echo(f"{run}:")
+                for name, kind, shape in layers_of(run):
+                    typer.echo(f"{name:32s} {kind:20s} {'(not called)' if shape is None else tuple(shape)}")
             return
         if not method:
             fail(f"name a method with --method; one of {', '.join(EXPLAINERS.names())}")
         methods = [m.strip() for m in method.split(",") if m.strip()]
-        for path in explain_run(run, methods, layer or [], images, split, samples):
+        if len(runs) > 1 and out is None:
+            fail(f"{len(runs)} runs make one grid per method: name its folder with --out DIR")
+        paths = (explain_runs(runs, methods, out, layer or [], images, split) if len(runs) > 1 else
+                 explain_run(runs[0], methods, layer or [], images, split, samples, out))
+        for path in paths:
             typer.echo(f"wrote {path}")
 
 

@@ -105,6 +105,44 @@ def image_grid(images, cols: int = 8, titles: Sequence[str] | None = None, title
     return fig
 
 
+def weight_images(weight: np.ndarray, image_shape: Sequence[int] | None = None) -> np.ndarray:
+    """A first layer's weights as images, each min-max scaled to [0, 1] on its own (report 004 mapped a
+    filter's float range to 0..255), for either engine's arrays.
+
+    - conv filters (units, C, kh, kw): (units, kh, kw, 3) in colour for C = 3, else (units*C, kh, kw);
+    - a dense layer's weights (units, D) reading an image of ``image_shape`` (C, H, W) or (H, W): one image
+      per unit (report 002), in colour for 3 channels, else the channels' mean; without ``image_shape``, D
+      must be a square (s, s).
+
+    >>> weight_images(np.random.default_rng(0).normal(size=(6, 784)), (1, 28, 28)).shape
+    (6, 28, 28)
+    """
+    weight = np.asarray(weight, np.float64)
+    if weight.ndim == 4:
+        f, c, kh, kw = weight.shape
+        return normalize(weight.transpose(0, 2, 3, 1) if c == 3 else weight.reshape(f * c, kh, kw))
+    if weight.ndim != 2:
+        raise ValueError(f"weight_images: expected conv filters (units, C, kh, kw) or dense weights (units, D); "
+                         f"got shape {weight.shape}")
+    side = int(round(np.sqrt(weight.shape[1])))
+    shape = tuple(image_shape) if image_shape is not None else (side, side)
+    if int(np.prod(shape)) != weight.shape[1]:
+        raise ValueError(f"weight_images: the weights have {weight.shape[1]} inputs but image_shape {shape} has "
+                         f"{int(np.prod(shape))} pixels; pass the shape of the images the layer reads")
+    images = weight.reshape(len(weight), *shape)
+    if images.ndim == 4:  # (units, C, H, W)
+        images = images.transpose(0, 2, 3, 1) if shape[0] == 3 else images.mean(1)
+    return normalize(images)
+
+
+def weight_grid(weight: np.ndarray, image_shape: Sequence[int] | None = None, title: str | None = None,
+                max_units: int = 64, cols: int = 8):
+    """A Figure of a first layer's weights as images (:func:`weight_images`), at most ``max_units`` units, in
+    one mosaic. Both engines' runs draw their "weights before / after training" figures with it."""
+    return image_grid(weight_images(np.asarray(weight)[:max_units], image_shape), cols=cols, title=title,
+                      scale=False, cell=1.0)
+
+
 def tile(images: np.ndarray, cols: int = 8, pad: int = 1) -> np.ndarray:
     """Tile (N, h, w[, 3]) images into one (rows*(h+pad)-pad, cols*(w+pad)-pad[, 3]) mosaic; gaps are 1 (white).
 

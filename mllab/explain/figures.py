@@ -19,9 +19,11 @@ def _shown(x: np.ndarray) -> np.ndarray:
     return plotting.normalize(im[None])[0]
 
 
-def attribution_grid(inputs: np.ndarray, maps: dict[str, np.ndarray], titles: Sequence[str]):
-    """Row 0: the inputs (titled); one row per method (``maps[name]`` (N, ...)): attribution magnitude
-    summed over channels, Grad-CAM (one channel) overlaid on the input in a heat colour map."""
+def attribution_grid(inputs: np.ndarray, maps: dict[str, np.ndarray], titles: Sequence[str],
+                     overlay: bool | None = None):
+    """Row 0: the inputs (titled); one row per method or model (``maps[name]`` (N, ...)): attribution
+    magnitude summed over channels, Grad-CAM (one channel) overlaid on the input in a heat colour map.
+    ``overlay``: overlay every row (True) or none (False); None: the rows whose name starts with gradcam."""
     n, rows = len(inputs), 1 + len(maps)
     images = inputs.ndim >= 3
     fig = plotting.figure(CELL * n + 1.2, CELL * rows + 0.3)
@@ -36,7 +38,7 @@ def attribution_grid(inputs: np.ndarray, maps: dict[str, np.ndarray], titles: Se
         for i, (name, m) in enumerate(maps.items(), start=1):
             a = np.abs(m[j]).sum(0) if m.ndim == 4 else np.abs(m[j])  # (H, W) or (T,)
             a = plotting.normalize(a[None] if a.ndim == 2 else a[None, None])[0]
-            if name.startswith("gradcam") and images:
+            if (name.startswith("gradcam") if overlay is None else overlay) and images:
                 axes[i, j].imshow(base, cmap="gray" if base.ndim == 2 else None, vmin=0, vmax=1)
                 axes[i, j].imshow(a, cmap="jet", alpha=0.5, vmin=0, vmax=1)
             else:

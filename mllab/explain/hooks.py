@@ -6,8 +6,9 @@ A *selection* names a module by its ``named_modules()`` name, optionally with a 
 - ``"features.1:in"``: the module's first input (before it), so "before and after the ReLU" is
   ``["features.1:in", "features.1"]``;
 - ``"lstms.0:last"``: for a module returning a tuple (``nn.LSTM``: ``(output, (h_n, c_n))``), the last
-  step's hidden state of the top layer, both directions concatenated, (B, D*H); plain ``"lstms.0"`` takes
-  the first tensor of the tuple (the output sequence, (B, T, D*H)).
+  step's hidden state of the top layer, both directions concatenated, (B, D*H); ``"lstms.0:forward"`` and
+  ``"lstms.0:backward"`` one direction's (B, H) (a bidirectional layer's backward direction ends at the
+  first step); plain ``"lstms.0"`` takes the first tensor of the tuple (the output sequence, (B, T, D*H)).
 
 Recorded tensors are cloned, so an in-place ReLU after the module cannot overwrite them.
 
@@ -33,7 +34,8 @@ from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from mllab.core.errors import MllabError
 
-PLACES = ("out", "in", "last")
+PLACES = ("out", "in", "last", "forward", "backward")
+DIRECTIONS = ("forward", "backward")
 BATCH = 256  # examples per forward pass when capturing features
 
 
@@ -42,8 +44,8 @@ def parse(selection: str) -> tuple[str, str]:
     name, _, place = selection.partition(":")
     place = place or "out"
     if place not in PLACES:
-        raise MllabError(f"layer {selection!r}: unknown place {place!r}; use NAME (output), NAME:in (input) "
-                         "or NAME:last (last step of a recurrent layer)")
+        raise MllabError(f"layer {selection!r}: unknown place {place!r}; use NAME (output), NAME:in (input), "
+                         "NAME:last (last step of a recurrent layer) or NAME:forward / NAME:backward (one direction's)")
     return name, place
 
 
@@ -52,9 +54,9 @@ def pick(value, place: str, selection: str) -> torch.Tensor:
     if place == "in":
         return pick(value[0], "out", selection)
     if isinstance(value, torch.Tensor):
-        if place == "last":
-            raise MllabError(f"layer {selection!r}: ':last' needs a recurrent module returning (output, (h_n, c_n)); "
-                             f"this one returns one tensor {tuple(value.shape)}; select it without ':last'")
+        if place != "out":
+            raise MllabError(f"layer {selection!r}: ':{place}' needs a recurrent module returning (output, (h_n, c_n)); "
+                             f"this one returns one tensor {tuple(value.shape)}; select it without ':{place}'")
         return value
     if isinstance(value, PackedSequence):  # a packed LSTM's input or output (B, T, F), padded with zeros
         return pad_packed_sequence(value, batch_first=True)[0]
@@ -65,7 +67,20 @@ def pick(value, place: str, selection: str) -> torch.Tensor:
     out, state = pick(value[0], "out", selection), value[1]
     h_n = state[0] if isinstance(state, (tuple, list)) else state  # (layers*D, B, H)
     directions = out.shape[-1] // h_n.shape[-1]
-    return h_n[-directions:].permute(1, 0, 2).reshape(h_n.shape[1], -1)  # (D, B, H) -> (B, D*H)
+    top = h_n[-directions:]  # (D, B, H): the top layer's directions
+    if place in DIRECTIONS:
+        if DIRECTIONS.index(place) >= directions:
+            raise MllabError(f"layer {selection!r}: the layer has one direction; select NAME:last or NAME:forward")
+        return top[DIRECTIONS.index(place)]  # (B, H)
+    return top.permute(1, 0, 2).reshape(h_n.shape[1], -1)  # (D, B, H) -> (B, D*H)
+
+
+def returns_state(output) -> bool:
+    """True for a recurrent module's output ``(sequence, h_n)`` or ``(sequence, (h_n, c_n))``."""
+    return (isinstance(output, (tuple, list)) and len(output) == 2
+            and isinstance(output[0], (torch.Tensor, PackedSequence))
+            and (isinstance(output[1], torch.Tensor) or
+                 (isinstance(output[1], (tuple, list)) and all(isinstance(t, torch.Tensor) for t in output[1]))))
 
 
 class LayerRecorder:
@@ -171,15 +186,20 @@ def features(model: nn.Module, x, layers: Sequence[str], batch_size: int = BATCH
 def layer_table(model: nn.Module, example: torch.Tensor,
                 call_order: bool = False) -> list[tuple[str, str, tuple[int, ...] | None]]:
     """Every named module, its class and its output shape for one ``example`` batch (None for a module the
-    forward pass does not call); tuple outputs show their first tensor's shape. In ``named_modules()``
-    order, or with ``call_order`` in the order the modules finished (called modules only)."""
+    forward pass does not call); tuple outputs show their first tensor's shape, a packed sequence its padded
+    (B, T, F) shape. In ``named_modules()`` order, or with ``call_order`` in the order the modules finished
+    (called modules only)."""
     shapes: dict[str, tuple[int, ...]] = {}
     handles = []
 
     def record(name):
         def hook(mod, args, output):
-            t = output if isinstance(output, torch.Tensor) else (output[0] if isinstance(output, (tuple, list)) else None)
-            if isinstance(t, torch.Tensor) and name not in shapes:
+            t = output[0] if isinstance(output, (tuple, list)) and output else output
+            if name in shapes:
+                return
+            if isinstance(t, PackedSequence):  # padded (B, T, F)
+                shapes[name] = (int(t.batch_sizes[0]), len(t.batch_sizes), *t.data.shape[1:])
+            elif isinstance(t, torch.Tensor):
                 shapes[name] = tuple(t.shape)
         return hook
 
@@ -198,3 +218,22 @@ def layer_table(model: nn.Module, example: torch.Tensor,
     modules = dict(model.named_modules())
     names = list(shapes) if call_order else [n for n in modules if n]
     return [(name, type(modules[name]).__name__, shapes.get(name)) for name in names]
+
+
+def recurrent_layers(model: nn.Module, example: torch.Tensor) -> set[str]:
+    """Names of the modules that return ``(sequence, state)`` on ``example`` (LSTM, GRU, RNN layers): the ones
+    a ``NAME:last`` selection applies to."""
+    found: set[str] = set()
+    modules = [(name, m) for name, m in model.named_modules() if name]
+    handles = [m.register_forward_hook(lambda mod, args, out, name=name: found.add(name) if returns_state(out) else None)
+               for name, m in modules]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(example)
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    return found

@@ -28,14 +28,15 @@ from mllab.core import plotting
 from mllab.core.errors import MllabError
 from mllab.core.files import atomic_write_text
 from mllab.explain import figures
-from mllab.explain.hooks import features, layer_table
+from mllab.explain.hooks import features, layer_table, recurrent_layers
 from mllab.explain.run import split_data, stratified, torch_model
 from mllab.runs.load import load_run
 
 MAX_DIM = 2048  # pooled feature width a probe sees at most
 TRAIN_SAMPLES, TEST_SAMPLES = 2000, 1000
 PROBE_ITERATIONS = 500  # L-BFGS iterations of the logistic probe
-SKIPPED = ("Dropout", "Dropout2d", "Identity", "Flatten")  # they repeat their input in eval mode
+SKIPPED = ("Dropout", "Dropout2d", "Identity", "Flatten",  # they repeat their input in eval mode
+           "Embedding")  # a lookup: its last position is padding in a padded sentence; the first LSTM's :last is not
 
 
 def pooled(f: np.ndarray) -> np.ndarray:
@@ -49,10 +50,17 @@ def pooled(f: np.ndarray) -> np.ndarray:
 
 
 def default_probe_layers(model, example) -> list[str]:
-    """Every leaf module the forward pass calls (dropout, flatten and identity left out), in forward order."""
-    modules = dict(model.named_modules())
-    return [name for name, kind, shape in layer_table(model, example, call_order=True)
-            if not list(modules[name].children()) and kind not in SKIPPED]
+    """Every leaf module the forward pass calls, in forward order: dropout, flatten, identity and embedding
+    lookups left out, a recurrent layer as its last step's hidden state (``NAME:last``), a layer with other
+    than one row per example (a LayerNorm applied to packed tokens) left out. ``example``: two or more inputs."""
+    modules, recurrent = dict(model.named_modules()), recurrent_layers(model, example)
+    chosen = []
+    for name, kind, shape in layer_table(model, example, call_order=True):
+        if name in recurrent:
+            chosen.append(f"{name}:last")
+        elif not list(modules[name].children()) and kind not in SKIPPED and shape[0] == len(example):
+            chosen.append(name)
+    return chosen
 
 
 def score_layer(train_f, train_y, test_f, test_y, seed: int = 0) -> dict:
@@ -84,7 +92,7 @@ def probe(run, layers=None, train_samples: int = TRAIN_SAMPLES, test_samples: in
     train, test = split_data(run, "train"), split_data(run, "test")
     train_x, train_y = train.x[stratified(train.y, train_samples)], train.y[stratified(train.y, train_samples)]
     test_x, test_y = test.x[stratified(test.y, test_samples)], test.y[stratified(test.y, test_samples)]
-    layers = list(layers or default_probe_layers(model, torch.as_tensor(test_x[:1])))
+    layers = list(layers or default_probe_layers(model, torch.as_tensor(test_x[:2])))
     if not layers:
         raise MllabError(f"probe: {type(model).__name__} has no layers to probe")
     train_f, test_f = features(model, train_x, layers), features(model, test_x, layers)

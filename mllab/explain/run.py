@@ -28,6 +28,7 @@ from mllab.explain.hooks import features, layer_table
 from mllab.explain.registry import EXPLAINERS
 from mllab.runs.load import Run, load_run
 
+LATENT_LAYERS = ("mu", "to_latent")  # the latent code of mllab's VAEs (their mean) and autoencoders
 EMBED_SAMPLES = 1000  # examples per embedding (stratified), as report 000's t-SNE figures
 
 
@@ -62,9 +63,11 @@ def split_data(run: Run, split: str = "test") -> Sample:
     return Sample(part.x, part.y, tuple(splits.dataset.classes))
 
 
-def one_per_class(y: np.ndarray, n: int) -> np.ndarray:
-    """Indices of ``n`` examples taking classes in turn: the first of each class, then the second, ..."""
-    by_class = [np.flatnonzero(y == k) for k in np.unique(y)]
+def one_per_class(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """Indices of ``n`` examples taking classes in turn: a (seeded) random one of each class, then a second, ...
+    A function of the labels and the seed alone, so runs on the same split get the same images."""
+    rng = np.random.default_rng(seed)
+    by_class = [rng.permutation(np.flatnonzero(y == k)) for k in np.unique(y)]
     order = [idx[r] for r in range(max(map(len, by_class))) for idx in by_class if r < len(idx)]
     return np.asarray(order[:n])
 
@@ -78,18 +81,28 @@ def stratified(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
-def predictions(model, x: np.ndarray, batch: int = 256) -> np.ndarray:
+def predictions(model, x: np.ndarray, batch: int = 256) -> np.ndarray | None:
+    """Predicted classes, or None for a model that is not a classifier (a VAE returns (recon, mu, logvar))."""
+    out = []
     with torch.no_grad():
-        return np.concatenate([model(torch.as_tensor(x[i:i + batch])).argmax(1).numpy()
-                               for i in range(0, len(x), batch)])
+        for i in range(0, len(x), batch):
+            scores = model(torch.as_tensor(x[i:i + batch]))
+            if not isinstance(scores, torch.Tensor) or scores.ndim != 2:
+                return None
+            out.append(scores.argmax(1).numpy())
+    return np.concatenate(out)
 
 
 def default_layers(model, x: np.ndarray) -> list[str]:
-    """Where embeddings look by default: the classifier's input (the penultimate features), else the last
-    module's output."""
+    """Where embeddings look by default: the classifier's input (the penultimate features), the latent code
+    of a VAE (its mean, ``mu``: report 000 Fig. 22 embeds the encoder's mean) or of an autoencoder
+    (``to_latent``), else the last module's output."""
     names = dict(model.named_modules())
     if "classifier" in names:
         return ["classifier:in"]
+    for latent in LATENT_LAYERS:
+        if latent in names:
+            return [latent]
     return [layer_table(model, torch.as_tensor(x[:1]), call_order=True)[-1][0]]
 
 
@@ -98,20 +111,21 @@ def file_stem(method: str, layer: str | None) -> str:
 
 
 def explain_run(run_path, methods: Sequence[str], layers: Sequence[str] = (), images: int = 10,
-                split: str = "test", samples: int = EMBED_SAMPLES) -> list[Path]:
-    """Run every method on the run's ``split`` and write the figures and arrays; returns the paths written."""
+                split: str = "test", samples: int = EMBED_SAMPLES, out: Path | None = None) -> list[Path]:
+    """Run every method on the run's ``split`` and write the figures and arrays into ``out`` (default
+    ``RUN/explain``); returns the paths written."""
     run = load_run(run_path)
     for m in methods:
         EXPLAINERS.entry(m)  # unknown names fail before any work
     model, data = torch_model(run), split_data(run, split)
-    out = run.path / "explain"
+    out = Path(out) if out else run.path / "explain"
     attributions = [m for m in methods if EXPLAINERS.entry(m).meta["kind"] == "attribution"]
     written = []
     if attributions:
         written += _attributions(model, data, attributions, list(layers), images, out)
     for m in methods:
         if EXPLAINERS.entry(m).meta["kind"] == "embedding":
-            written += _embedding(model, data, m, list(layers), samples, out)
+            written += _embedding(model, data, m, list(layers), samples, out, f"{row_labels([run])[0]}, {split}")
     return written
 
 
@@ -119,7 +133,8 @@ def _attributions(model, data: Sample, methods, layers, images, out: Path) -> li
     pick = one_per_class(data.y, images)
     x, y = data.x[pick], data.y[pick]
     pred = predictions(model, x)
-    titles = [f"{data.classes[t]} / {data.classes[p]}" for t, p in zip(y, pred)]
+    titles = [data.classes[t] if pred is None else f"{data.classes[t]} / {data.classes[p]}" for t, p in
+              zip(y, y if pred is None else pred)]
     target = torch.as_tensor(y).long()  # the true class of each image
     maps, written = {}, []
     for m in methods:
@@ -134,22 +149,67 @@ def _attributions(model, data: Sample, methods, layers, images, out: Path) -> li
     return written
 
 
-def _embedding(model, data: Sample, method, layers, samples, out: Path) -> list[Path]:
+def explain_runs(run_paths: Sequence, methods: Sequence[str], out: Path, layers: Sequence[str] = (),
+                 images: int = 10, split: str = "test", seed: int = 0) -> list[Path]:
+    """Attribution grids across runs (report 000 Fig. 6-8): per method (and Grad-CAM layer) one figure with a
+    row per run, labelled by its recipe (else experiment) name, and the same ``images`` columns, chosen once
+    (one per class in turn, seeded) from the first run's split; each run sees them through its own data
+    transforms and is explained for the true class. Writes ``out/<method>[-<layer>].png`` and ``.npz``
+    (``attributions`` (R, N, ...), ``runs``, ``inputs``, ``labels``, ``predictions`` (R, N))."""
+    for m in methods:
+        if EXPLAINERS.entry(m).meta["kind"] != "attribution":
+            raise MllabError(f"{m!r}: grids across runs are for attribution methods "
+                             f"({', '.join(EXPLAINERS.names(kind='attribution'))}); embed each run on its own: "
+                             f"mllab explain RUN --method {m}")
+    runs = [load_run(p) for p in run_paths]
+    samples = [split_data(run, split) for run in runs]
+    pick = one_per_class(samples[0].y, images, seed)
+    for run, data in zip(runs[1:], samples[1:]):
+        if len(data.y) != len(samples[0].y) or not np.array_equal(data.y[pick], samples[0].y[pick]):
+            raise MllabError(f"run {run.path}: its {split} split ({run.config.data.name}, {len(data.y)} examples) "
+                             f"is not the first run's ({runs[0].config.data.name}, {len(samples[0].y)}); "
+                             "a grid compares runs on the same images")
+    models, labels = [torch_model(run) for run in runs], row_labels(runs)
+    y = samples[0].y[pick]
+    target = torch.as_tensor(y).long()
+    pred = [predictions(model, data.x[pick]) for model, data in zip(models, samples)]
+    titles = [samples[0].classes[t] for t in y]
+    written = []
+    for m in methods:
+        for layer in (layers or [None]) if EXPLAINERS.entry(m).meta.get("layer") else [None]:
+            maps = {label: attribute(model, torch.as_tensor(data.x[pick]), target, m, layer=layer)
+                    for label, model, data in zip(labels, models, samples)}
+            fig = figures.attribution_grid(samples[0].x[pick], maps, titles, overlay=m == "gradcam")
+            written += _save(Path(out), file_stem(m, layer), fig, attributions=np.stack(list(maps.values())),
+                             runs=np.array(labels), inputs=samples[0].x[pick], labels=y,
+                             predictions=None if any(p is None for p in pred) else np.stack(pred),
+                             method=m, layer=layer or "")
+    return written
+
+
+def row_labels(runs: Sequence[Run]) -> list[str]:
+    """Each run's recipe (else experiment) name; the group folder added where two would read the same."""
+    names = [run.config.recipe or run.config.experiment for run in runs]
+    return [f"{name} ({run.path.parent.name})" if names.count(name) > 1 else name for name, run in zip(names, runs)]
+
+
+def _embedding(model, data: Sample, method, layers, samples, out: Path, where: str) -> list[Path]:
     keep = stratified(data.y, samples)
     x, y = data.x[keep], data.y[keep]
     stem = file_stem(method, layers[0] if len(layers) == 1 else None)  # several layers: one figure, one panel each
     layers = layers or default_layers(model, x)
     feats = features(model, x, layers)
     points = {layer: embed(feats[layer], method) for layer in layers}
-    fig = figures.embedding_scatter(points, y, data.classes, f"{method} of {len(x)} test examples")
+    fig = figures.embedding_scatter(points, y, data.classes, f"{method} of {len(x)} examples ({where})")
     return _save(out, stem, fig, embeddings=np.stack(list(points.values())), layers=np.array(layers), labels=y,
                  predictions=predictions(model, x))
 
 
 def _save(out: Path, stem: str, fig, **arrays) -> list[Path]:
+    """The figure and the arrays (those that are not None) as ``stem.png`` and ``stem.npz``."""
     png = plotting.save(fig, out / f"{stem}.png")
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+    np.savez_compressed(buffer, **{k: np.asarray(v) for k, v in arrays.items() if v is not None})
     npz = out / f"{stem}.npz"
     atomic_write_bytes(npz, buffer.getvalue())
     return [png, npz]

@@ -40,6 +40,10 @@ CAPTIONS = {
     "reconstructions": "test inputs (top rows) and their reconstructions (bottom rows).",
     "samples": "samples decoded from the prior.",
     "interpolation": "decoded points on a line between two test inputs' latent codes (a = position).",
+    "filters_init": "the first conv layer's filters as images at initialisation, before training.",
+    "filters_trained": "the same filters after training.",
+    "first_layer_init": "the first dense layer's weights, one image per unit, at initialisation, before training.",
+    "first_layer_trained": "the same weights after training.",
 }
 HIDDEN = ("owner", "path", "run_id")  # machine and process ids stay in summary.json, out of the page
 

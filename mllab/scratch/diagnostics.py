@@ -1,12 +1,13 @@
-"""Looking inside scratch networks: filter images, first-layer weights, deconvolution (reports 002, 004).
+"""Looking inside scratch networks: deconvolution of the first conv layer to input space (report 004).
 
-Functions return arrays scaled to [0, 1] (each image min-max scaled on its own,
-as report 004 mapped a filter's float range to 0..255); ``save_grid`` writes a
-grid through :mod:`mllab.core.plotting`.
+The first-layer weights and filters as images, before and after training, are drawn for both engines by
+:func:`mllab.core.plotting.weight_grid` (:mod:`mllab.explain.weights` finds the layer); ``save_grid``
+writes a grid of images already scaled to [0, 1] through :mod:`mllab.core.plotting`.
 
->>> import numpy as np
->>> filter_images(np.random.default_rng(0).normal(size=(16, 1, 7, 7))).shape
-(16, 7, 7)
+>>> from mllab.scratch.layers import Conv2d
+>>> conv = Conv2d(1, 4, 3, rng=np.random.default_rng(0))
+>>> deconvolve(conv, np.random.default_rng(1).normal(size=(1, 8, 8))).shape
+(4, 8, 8)
 """
 
 from __future__ import annotations
@@ -19,26 +20,6 @@ from mllab.core import plotting
 from mllab.core.plotting import normalize
 from mllab.scratch import functional as F
 from mllab.scratch.layers import Conv2d
-
-
-def filter_images(weight: np.ndarray) -> np.ndarray:
-    """Conv weights (F, C, kh, kw) -> (F, kh, kw) for C = 1, (F, kh, kw, 3) RGB for C = 3, else (F*C, kh, kw)."""
-    f, c, kh, kw = weight.shape
-    if c == 3:
-        return normalize(weight.transpose(0, 2, 3, 1))
-    return normalize(weight.reshape(f * c, kh, kw))
-
-
-def first_layer_images(weight: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
-    """A first Linear layer's weights (hidden, D) as one image per unit (report 002): (hidden, H, W) for a
-    grey (1, H, W) or (H, W) input, (hidden, H, W, 3) for an RGB (3, H, W) one, else the channels' mean."""
-    if int(np.prod(image_shape)) != weight.shape[1]:
-        raise ValueError(f"first_layer_images: weight has {weight.shape[1]} inputs but image_shape "
-                         f"{tuple(image_shape)} has {int(np.prod(image_shape))} pixels")
-    images = weight.reshape(len(weight), *image_shape)
-    if images.ndim == 4:  # (hidden, C, H, W)
-        images = images.transpose(0, 2, 3, 1) if image_shape[0] == 3 else images.mean(1)
-    return normalize(images)
 
 
 def deconvolve(conv: Conv2d, x: np.ndarray, method: str = "transpose") -> np.ndarray:
@@ -70,25 +51,6 @@ def save_grid(path: str | Path, images: np.ndarray, ncols: int = 8, title: str |
 def first_of(model, kind: type):
     """The first sub-module of type ``kind`` (depth-first), or None."""
     return next((m for _, m in model.named_modules() if isinstance(m, kind)), None)
-
-
-def save_weight_figures(model, image_shape: tuple[int, ...], folder: Path, tag: str) -> list[Path]:
-    """The first conv layer's filters and the first image-sized Linear layer's weights, as ``*_{tag}.png``.
-
-    Report 004 shows filters, report 002 the first-layer weights before and after training.
-    """
-    from mllab.scratch.layers import Linear
-
-    drawn, folder = [], Path(folder)
-    conv = first_of(model, Conv2d)
-    if conv is not None:
-        drawn.append(save_grid(folder / f"filters_{tag}.png", filter_images(conv.weight.data), title=f"filters ({tag})"))
-    linear = first_of(model, Linear)
-    if conv is None and linear is not None and linear.weight.shape[1] == int(np.prod(image_shape)):
-        w = linear.weight.data[:64]  # (out, in): one image per hidden unit, at most 64
-        drawn.append(save_grid(folder / f"first_layer_{tag}.png", first_layer_images(w, image_shape),
-                               title=f"first-layer weights ({tag})"))
-    return drawn
 
 
 def save_deconvolution(model, image: np.ndarray, path: Path) -> Path | None:

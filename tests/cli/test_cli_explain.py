@@ -70,3 +70,27 @@ def test_probe_writes_rows_in_depth_order(run):
 def test_explain_help_lists_every_registered_method():
     out = run_mllab("explain", "--help").output
     assert all(name in out for name in ex.EXPLAINERS.names())
+
+
+def test_several_runs_make_one_grid_per_method_with_a_row_per_run(run, tmp_path):
+    run_mllab("train", "demo", "training.epochs=1", "training.threads=1", "--seeds", "1", "-q", "--out",
+              str(tmp_path / "runs"))
+    other = next((tmp_path / "runs").glob("*/*/seed0"))
+    out = run_mllab("explain", str(run), str(other), "--method", "guided_backprop,gradcam", "--images", "4",
+                    "--out", str(tmp_path / "grid")).output
+    assert "guided_backprop.png" in out and (tmp_path / "grid" / "gradcam.png").is_file()
+    with np.load(tmp_path / "grid" / "guided_backprop.npz") as z:
+        assert z["attributions"].shape == (2, 4, 1, 8, 8) and len(set(z["runs"].tolist())) == 2
+        assert len(set(z["labels"].tolist())) == 4  # one image per class, the same for both rows
+        for row, path in zip(z["attributions"], (run, other)):  # each row is that run's own model
+            again = ex.attribute(mllab.load_run(path).model(), z["inputs"], z["labels"], "guided_backprop")
+            assert row == pytest.approx(again, abs=1e-6)
+        assert not np.allclose(z["attributions"][0], z["attributions"][1])
+    run_mllab("explain", str(run), "--method", "guided_backprop", "--images", "4", "--out", str(tmp_path / "one"))
+    with np.load(tmp_path / "one" / "guided_backprop.npz") as single, np.load(tmp_path / "grid" / "guided_backprop.npz") as z:
+        assert np.array_equal(single["inputs"], z["inputs"])  # one run alone sees the same images
+    no_out = run_mllab("explain", str(run), str(other), "--method", "saliency", check=False)
+    assert no_out.exit_code == 2 and "--out" in no_out.output and len(no_out.output.strip().splitlines()) == 1
+    embedding = run_mllab("explain", str(run), str(other), "--method", "pca", "--out", str(tmp_path), check=False)
+    assert embedding.exit_code != 0 and "attribution" in embedding.output
+    assert len(embedding.output.strip().splitlines()) == 1

@@ -140,3 +140,13 @@ def _gradient(net, x, target):
     x = x.clone().requires_grad_(True)
     net(x).gather(1, target[:, None]).sum().backward()
     return x.grad.numpy()
+
+
+def test_integrated_gradients_in_chunks_of_steps_match_captum_and_leave_the_parameters_as_they_were(monkeypatch):
+    monkeypatch.setattr(ex.attribution, "IG_ROWS", 3 * len(X))  # 3 steps per pass, the last pass shorter (50 = 16*3+2)
+    net = small_convnet(False)
+    net[0].weight.requires_grad_(False)  # one parameter frozen by the user: it must stay frozen, the others not
+    ours = ex.attribute(net, X, TARGET, "integrated_gradients")
+    ref = captum_result("integrated_gradients", small_convnet(False), X.clone(), TARGET).detach().numpy()
+    assert ours == pytest.approx(ref, abs=1e-5, rel=1e-5)
+    assert [p.requires_grad for p in net.parameters()] == [False] + [True] * (len(list(net.parameters())) - 1)

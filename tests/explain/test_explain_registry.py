@@ -47,3 +47,33 @@ def test_every_net_explains_or_refuses_clearly(name):
         assert explained == [], name
     assert not any(m._forward_hooks or m._forward_pre_hooks for m in net.modules()), f"{name}: hooks left behind"
 
+
+
+@pytest.mark.parametrize("name", [n for n in NETS if MODELS.entry(n).meta["input"] == "sequence"])
+def test_recurrent_nets_reading_images_as_rows_give_maps_in_the_images_shape(name):
+    torch.manual_seed(0)
+    net = create_model(name, (1, 12, 10), 4).eval()
+    x, target = torch.rand(2, 1, 12, 10), torch.tensor([0, 3])
+    a = ex.attribute(net, x, target, "guided_backprop")
+    assert a.shape == (2, 1, 12, 10) and np.abs(a).sum() > 0
+    rows = ex.attribute(net, x[:, 0], target, "guided_backprop")  # the same images given as (T, F) row sequences
+    assert a[:, 0] == pytest.approx(rows, abs=1e-6)
+    with pytest.raises(MllabError, match="recurrent") as err:  # the refusal names the layers it found
+        ex.attribute(net, x, target, "gradcam")
+    assert "guided_backprop" in str(err.value)
+
+
+@pytest.mark.parametrize("name", NETS)
+def test_every_net_has_default_embedding_and_probe_layers_with_one_row_per_example(name):
+    from mllab.explain.probes import default_probe_layers
+    from mllab.explain.run import default_layers
+
+    net, x, meta = example(name)
+    x = torch.cat([x, x.flip(0)])  # 4 examples
+    layers = default_layers(net, x.numpy())
+    if meta["task"] != "classify":  # generators and autoencoders: their latent code, not the reconstruction
+        assert layers in (["mu"], ["to_latent"]), name
+    probes = default_probe_layers(net, x[:2])
+    assert probes, name
+    for layer, f in ex.features(net, x, layers + probes).items():
+        assert f.shape[0] == 4 and np.isfinite(f).all(), f"{name}/{layer}: {f.shape}"

@@ -1,4 +1,4 @@
-"""Filter and weight images, deconvolution to input space (report 004), grids."""
+"""Deconvolution to input space (report 004), grids. (Weight images: tests/explain/test_weights.py.)"""
 
 import numpy as np
 import pytest
@@ -9,17 +9,6 @@ from mllab.core.plotting import tile
 from mllab.scratch import diagnostics as D
 from mllab.scratch.functional import toeplitz_matrix
 from mllab.scratch.layers import Conv2d
-
-
-def test_filter_and_weight_images_are_scaled_per_image():
-    w = np.random.default_rng(0).normal(size=(16, 1, 7, 7))
-    images = D.filter_images(w)
-    assert images.shape == (16, 7, 7)
-    assert np.allclose(images.min((1, 2)), 0) and np.allclose(images.max((1, 2)), 1)
-    assert D.filter_images(np.ones((4, 3, 5, 5))).shape == (4, 5, 5, 3)  # RGB filters, constant -> 0
-    assert D.first_layer_images(np.random.default_rng(0).normal(size=(32, 784)), (28, 28)).shape == (32, 28, 28)
-    with pytest.raises(ValueError, match="784 inputs"):
-        D.first_layer_images(np.zeros((32, 784)), (32, 32))
 
 
 @pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1)])

@@ -126,12 +126,13 @@ def _epoch(cfg, st, model, opt, x, y, loss, rng, state, epoch, factor, splits, r
 def draw_scratch_figures(model, splits, run, tag: str) -> list:
     """Filters / first-layer weights as images (``init`` before training, ``trained`` after) and, once
     trained, the first test image deconvolved through each first-layer filter (reports 002, 004)."""
+    from mllab.explain.weights import save_weight_figures
     from mllab.scratch import diagnostics
 
     shape = splits.train.x.shape[1:]
     if len(shape) != 3:
         return []
-    drawn = diagnostics.save_weight_figures(model, shape, run.figures, tag)
+    drawn = save_weight_figures(model, shape, run.figures, tag)
     if tag == "trained":
         drawn.append(diagnostics.save_deconvolution(model, splits.test.x[0], run.figures / "deconvolution.png"))
     return [p for p in drawn if p is not None]

@@ -59,6 +59,18 @@ def to_tensors(split, device):
     return Tensors(x.to(device), torch.from_numpy(split.y.astype(np.int64)).to(device))
 
 
+def draw_weight_figures(model, splits, run, tag: str) -> list:
+    """The first layer's filters or weights as images (``init`` before training, ``trained`` after): the
+    same figures as the NumPy engine's (reports 002, 004); nothing for non-image inputs."""
+    from mllab.explain.weights import save_weight_figures
+
+    shape = splits.train.x.shape[1:]
+    if len(shape) != 3:
+        return []
+    run.figures.mkdir(exist_ok=True)
+    return save_weight_figures(model, shape, run.figures, tag)
+
+
 @BACKENDS.register("torch")
 class TorchBackend:
     """Registered networks trained with the torch trainer (checkpoints ``.pt``)."""
@@ -74,6 +86,8 @@ class TorchBackend:
             torch.set_num_threads(cfg.training.threads)
         device = pick_device(cfg.training.device)
         apply_init(model, cfg.model.init)
+        if cfg.output.figures and not resume:
+            draw_weight_figures(model, splits, run, "init")  # the initial weights: "before training"
         model.to(device)
         run.write_env({"device": device, "threads": torch.get_num_threads(), "data": splits.dataset.summary()})
         train, test = to_tensors(splits.train, device), to_tensors(splits.test, device)
@@ -84,6 +98,8 @@ class TorchBackend:
         history = run.read_metrics()
         if cfg.training.select:
             model.load_state_dict(run.load_checkpoint("best", map_location=device)["model"])
+        if cfg.output.figures:
+            draw_weight_figures(model, splits, run, "trained")
         final = {f"test_{k}": v for k, v in trainer.evaluate(test).items()}
         final.update({k: v for k, v in history[-1].items() if k.startswith(("train_", "val_"))})
         if is_reconstruction(cfg):
