@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-import numpy as np
 import torch
 
 from mllab.data import load
