@@ -33,10 +33,11 @@ endif
 
 # Handwriting fonts the OCR classifier's letters are rendered from (mllab/data/handwritten36.py FONT_PACKAGES,
 # kept equal by tests/test_setup.py); installed when missing and apt-get can run as root, else a warning.
-FONT_PACKAGES := fonts-breip fonts-bwht fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-klee \
-	fonts-kristi fonts-rufscript fonts-sjfonts fonts-tlwg-purisa-otf fonts-tomsontalks fonts-yusei-magic
+FONT_PACKAGES := fonts-breip fonts-bwht fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-kiloji \
+	fonts-klee fonts-kristi fonts-nanum-extra fonts-rufscript fonts-seto fonts-sjfonts fonts-tlwg-purisa-otf \
+	fonts-tomsontalks fonts-yusei-magic
 
-.PHONY: demo test bench clean fonts
+.PHONY: demo test test-retrain bench clean fonts
 
 # `source .venv/bin/activate` then finds the data as make does, unless MLLAB_DATA is already set.
 $(PY):
@@ -63,6 +64,10 @@ fonts:
 
 test: $(STAMP) fonts
 	$(PY) -m pytest -n 2 --durations=15
+
+# the tests marked retrain (deselected by `make test`): retraining the shipped OCR classifier (about 10 CPU-min)
+test-retrain: $(STAMP) fonts
+	$(PY) -m pytest -m retrain --durations=15
 
 bench: $(STAMP)
 	$(PY) bench/trainer_overhead.py

@@ -114,6 +114,17 @@ def find_file(dataset: str, folders: tuple[str, ...], filename: str) -> Path:
     )
 
 
+def require_files(dataset: str, folders: tuple[str, ...], names: list[str], source: str) -> None:
+    """Raise :class:`MissingDataError` naming every one of ``names`` that no data folder holds, where it looked
+    and ``source`` (where to get them)."""
+    missing = [n for n in names if not any(p.is_file() for p in candidate_paths(folders, n))]
+    if missing:
+        searched = ", ".join(dict.fromkeys(str(p.parent) for p in candidate_paths(folders, missing[0])))
+        raise MissingDataError(f"{dataset}: {len(missing)} of its {len(names)} files not found: {', '.join(missing)}; "
+                               f"looked in {searched} (MLLAB_DATA roots x folders {', '.join(folders)}). Get "
+                               f"them: {source}; put them in one of those folders or add their root to MLLAB_DATA")
+
+
 def read_payload(path: Path) -> bytes:
     """File content, gunzipped when the name ends in ``.gz``."""
     if path.suffix == ".gz":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import DataFile, find_file, read_verified
+from mllab.data.files import DataFile, candidate_paths, find_file, read_verified, require_files
 from mllab.data.idx import idx_read
 from mllab.data.registry import DATASETS
 
@@ -38,12 +41,23 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 # EMNIST ships as one zip of gzip IDX files; `mllab data fetch emnist` extracts the balanced ones.
 # No reference payload hashes are known here, so these files load with a logged warning.
+EMNIST_FOLDERS = ("emnist", "emnist/gzip")
 EMNIST_ZIP = DataFile("gzip.zip", None, "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip",
                       "58c8d27c78d21e728a6bc7b3cc06412e")
 # Upstream names the test files "...-test-..." (not MNIST's "t10k").
-EMNIST_FILES = tuple(DataFile(f"emnist-balanced-{split}-{kind}")
-                     for split in ("train", "test") for kind in ("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz"))
+EMNIST_SPLITS = ("balanced", "byclass")
+
+
+def emnist_files(split: str = "balanced") -> tuple[DataFile, ...]:
+    return tuple(DataFile(f"emnist-{split}-{part}-{kind}")
+                 for part in ("train", "test") for kind in ("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz"))
+
+
+EMNIST_FILES = emnist_files("balanced")
+# Class names by label when the mapping file (emnist-<split>-mapping.txt: "label ascii-code" lines) is absent.
 EMNIST_CLASSES = tuple("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt")
+EMNIST_SPLIT_CLASSES = {"balanced": EMNIST_CLASSES,
+                        "byclass": tuple("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")}
 
 
 def _idx_dataset(name: str, folders: tuple[str, ...], files: tuple[DataFile, ...],
@@ -79,8 +93,35 @@ def fashion_mnist() -> Dataset:
     return _idx_dataset("fashion_mnist", ("fashion-mnist", "fashion_mnist"), FASHION_FILES, FASHION_CLASSES)
 
 
-@DATASETS.register("emnist", kind="image", folders=("emnist", "emnist/gzip"), files=EMNIST_FILES,
-                   archive=EMNIST_ZIP)
-def emnist() -> Dataset:
-    """EMNIST balanced split: 28x28 grey handwritten characters, 112 800 / 18 800, 47 classes."""
-    return _idx_dataset("emnist", ("emnist", "emnist/gzip"), EMNIST_FILES, EMNIST_CLASSES, transposed=True)
+@DATASETS.register("emnist", kind="image", folders=EMNIST_FOLDERS, files=EMNIST_FILES, archive=EMNIST_ZIP)
+def emnist(split: str = "balanced") -> Dataset:
+    """EMNIST (official gzip IDX files): 28x28 grey handwritten characters. ``split``: ``"balanced"`` (112 800 /
+    18 800, 47 classes) or ``"byclass"`` (697 932 / 116 323, 62 classes: digits, upper and lower case). Class
+    names come from ``emnist-<split>-mapping.txt`` when it sits beside the images."""
+    if split not in EMNIST_SPLITS:
+        raise ValueError(f"emnist: split must be one of {EMNIST_SPLITS}; got {split!r}")
+    files = EMNIST_FILES if split == "balanced" else emnist_files(split)
+    require_files("emnist", EMNIST_FOLDERS, [f.name for f in files],
+                  f"the official {EMNIST_ZIP.url} holds them under gzip/ ('mllab data fetch emnist' extracts the "
+                  "balanced ones)")
+    ds = _idx_dataset("emnist", EMNIST_FOLDERS, files, EMNIST_SPLIT_CLASSES[split], transposed=True)
+    mapping = [p for p in candidate_paths(EMNIST_FOLDERS, f"emnist-{split}-mapping.txt") if p.is_file()]
+    classes = emnist_mapping(mapping[0].read_text(), mapping[0]) if mapping else ds.classes
+    return replace(ds, classes=classes, info={**ds.info, "split": split,
+                                              "mapping": str(mapping[0]) if mapping else None})
+
+
+def emnist_mapping(text: str, source: Path | str = "mapping") -> tuple[str, ...]:
+    """Class names by label from an EMNIST mapping file ("label ascii-code" per line, labels 0..K-1).
+
+    >>> emnist_mapping("0 48\\n1 65\\n2 97\\n")
+    ('0', 'A', 'a')
+    """
+    try:
+        pairs = sorted((int(a), chr(int(b))) for a, b in (ln.split() for ln in text.splitlines() if ln.strip()))
+    except ValueError as err:
+        raise ValueError(f"emnist: {source} is not an EMNIST mapping file ('label ascii-code' per line): {err}") \
+            from None
+    if [label for label, _ in pairs] != list(range(len(pairs))):
+        raise ValueError(f"emnist: {source} labels are not 0..{len(pairs) - 1}")
+    return tuple(ch for _, ch in pairs)

@@ -21,7 +21,7 @@ import numpy as np
 
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import DataFile, find_file, read_verified
+from mllab.data.files import DataFile, find_file, read_verified, require_files
 from mllab.data.registry import DATASETS
 
 _FORMAT_VERSION = 1
@@ -73,6 +73,9 @@ def nist36(eval_split: str = "test") -> Dataset:
     """
     if eval_split not in ("test", "valid"):
         raise ValueError(f"nist36: eval_split must be 'test' or 'valid'; got {eval_split!r}")
+    require_files("nist36", FOLDERS, [f.name for f in FILES],
+                  f"the CMU 16-720 course handout's {ARCHIVE.url} holds them ('mllab data fetch nist36' where a "
+                  "network is available)")
     sources = [find_file("nist36", FOLDERS, f.name) for f in FILES]
 
     def build():

@@ -23,7 +23,7 @@ EXPERIMENT = "ocr_handwritten36"
 BUNDLED = Path(__file__).parent / "model"
 BUNDLED_CHECKPOINT = "checkpoints/best.pt"
 # sha256 of model/checkpoints/best.pt (PROVENANCE.md); bench/ship_ocr_model.sh rewrites it
-BUNDLED_SHA256 = "746a43a91f55d9e43b5d628a9b14809715f453b74b2e1257a25fa1ab0ac801b1"
+BUNDLED_SHA256 = "d4ab5e44b4e73ce3dd4c6a9d4394254862b35c690ab45e04cd603481d837a7e8"
 
 
 def newest_run(root: str | Path) -> Path | None:

@@ -1,6 +1,7 @@
 """``mllab ocr`` through the command line: a synthetic page read and scored, and each kind of bad input."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -91,3 +92,30 @@ def test_rotated_page_is_detected_and_read_turned_back(tmp_path, degrees, turn):
     proc = mllab("ocr", str(tmp_path / "p.png"))
     assert f"rotated by {turn}" in proc.stderr, proc.stderr
     assert char_accuracy(proc.stdout, "ABCDEFG HIJKLMN OPQRSTU VWXYZ 1234567890") >= 0.9, proc.stdout
+
+
+def test_the_ocr_recipe_trains_on_nist36_course_files(tmp_path):
+    # `mllab train ocr_handwritten36 data.name=nist36`: the course's .mat files become the classifier's glyphs
+    import os
+
+    from scipy.io import savemat
+
+    from tests.cli.cli_run import ENV
+
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 360), ("valid", 36), ("test", 36)):  # 10 per class: 1 each to validation
+        x = np.full((n, 1, 32, 32), 255, np.uint8)  # dark strokes on white, as the course stores them
+        for img in x:
+            y0, x0 = rng.integers(3, 10, 2)
+            img[0, y0:y0 + 18, x0:x0 + 3] = img[0, y0:y0 + 3, x0:x0 + rng.integers(6, 18)] = 0
+        folder = tmp_path / "data" / "nist36"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = x[:, 0].transpose(0, 2, 1).reshape(n, 1024) / 255.0  # stored column-major, in [0, 1]
+        savemat(folder / f"nist36_{split}.mat", {f"{split}_data": data, f"{split}_labels": np.eye(36)[np.arange(n) % 36]})
+    env = {**ENV, "MLLAB_DATA": str(tmp_path / "data"), "MLLAB_CACHE": str(tmp_path / "cache")}
+    mllab("train", "ocr_handwritten36", "data.name=nist36", "training.epochs=1", "output.figures=false",
+          "--out", str(tmp_path / "runs"), "-q", env=env)
+    summary = json.loads(next((tmp_path / "runs").glob("ocr_handwritten36/*/seed0/summary.json")).read_text())
+    assert summary["status"] == "completed" and os.path.basename(summary["path"]) == "seed0"
+    config = (Path(summary["path"]) / "config.yaml").read_text()
+    assert "name: nist36" in config and "glyphs36" in config

@@ -6,7 +6,7 @@ import pytest
 from mllab.core.errors import MllabError
 from mllab.data.dataset import Split
 from mllab.data.glyphs import normalize_glyph
-from mllab.data.handwritten36 import CLASSES, FONT_PACKAGES, font_families, generate
+from mllab.data.handwritten36 import CLASSES, FONT_PACKAGES, FONT_ROOT, font_families, generate
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,15 @@ def test_normalization_removes_resolution_and_pen_width():
     from skimage.transform import resize
     ink = [resize(_ring(s, p).astype(float), (28, 28), anti_aliasing=True).sum() for s, p in ((60, 3), (240, 30))]
     assert ink[1] > 2 * ink[0]
+
+
+def test_font_files_without_latin_capitals_are_skipped(fonts):
+    from mllab.data.handwritten36 import HELD_OUT, _draws_capitals
+
+    train, held = fonts
+    used = {f.name for fs in (*train.values(), *held.values()) for f in fs}
+    assert set(held) <= set(HELD_OUT) and not set(train) & set(HELD_OUT)
+    assert all(_draws_capitals(f) for fs in train.values() for f in fs)
+    kanji_only = FONT_ROOT / "truetype/seto/setofont-ex.ttf"  # fonts-seto's companion file: no Latin letters
+    if kanji_only.is_file():
+        assert not _draws_capitals(kanji_only) and kanji_only.name not in used
