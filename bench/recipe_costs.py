@@ -39,6 +39,8 @@ from mllab.runs.rundir import environment
 from mllab.runs.spec import spec_for
 
 STEPS, EVAL_ROWS, FIT_LIMIT = 4, 512, 120
+COMMAND = ("OMP_NUM_THREADS=1 python bench/recipe_costs.py [PATTERN] (steps, fit); "
+           "python bench/recipe_costs.py --runs NAME=GROUP (run)")
 OUT = Path(__file__).resolve().parent.parent / "mllab" / "recipes" / "costs.yaml"
 
 
@@ -174,7 +176,7 @@ def main(pattern: str = "*") -> None:
     table = yaml.safe_load(OUT.read_text()) if OUT.is_file() else {}
     env = environment()
     table["machine"] = f"{env['processor']} ({env['cpu_count']} cpus), torch {env.get('torch')}, 1 thread"
-    table["command"] = f"OMP_NUM_THREADS=1 python bench/recipe_costs.py {pattern}"
+    table["command"] = COMMAND
     recipes = table.setdefault("recipes", {})
     for name in RECIPES.names(pattern):
         try:

@@ -22,3 +22,14 @@ def test_cost_text():
     assert cost_text({"cpu_seconds": 30 * 60, "method": "fit"}) == "30 CPU-min"
     assert cost_text({"cpu_seconds": None, "method": "fit", "note": "> 2 CPU-min (fit stopped)"}) == \
         "> 2 CPU-min (fit stopped)"
+
+
+BUDGETS = {"best_mnist": 5, "best_fashion": 10, "best_sst2": 10, "best_cifar10": 60}  # CPU-min per seed (issue 19)
+
+
+def test_the_budget_recipes_cost_no_more_than_their_budget():
+    """The measured (or step-timed) cost of one seed of each of our own recipes, at one thread, stays within
+    the CPU-minutes its recipe promises; re-measure with bench/recipe_costs.py after changing a recipe."""
+    for name, minutes in BUDGETS.items():
+        cost = cost_table()["recipes"][name]
+        assert cost["cpu_seconds"] is not None and cost["cpu_seconds"] <= minutes * 60, (name, cost)
