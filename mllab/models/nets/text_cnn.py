@@ -7,8 +7,8 @@ the padding: positions whose window starts past a sentence's end are masked
 out, so a padded sentence scores exactly as it does alone (tested).
 
 Kim reports 82.7 % on SST-2 (binary, test) for CNN-rand trained on phrases
-and sentences; report 001's LSTM reached 68.6 %. Not a report-001 model: our
-``best_sst2`` recipe's choice, set against ``text_lstm`` in bench/RESULTS.md.
+and sentences; report 001's LSTM reached 68.6 %. Not a report-001 model: the
+``best_sst2`` recipe's candidate against a BiLSTM-max ``text_lstm`` (bench/RESULTS.md).
 
 >>> import torch
 >>> net = text_cnn((9,), 2, vocab_size=20, embed_dim=8, filters=4)

@@ -159,7 +159,7 @@ def test_text_lstm_with_subwords_embeds_words_as_the_token_embedding_does():
     assert "embedding.weight" in text_net().state_dict()  # the report's plain embedding keeps its keys
 
 
-# --- text_cnn (Kim 2014, CNN-rand; our best_sst2) ---
+# --- text_cnn (Kim 2014, CNN-rand) ---
 
 def test_text_cnn_padding_never_changes_a_sentences_output():
     net = build("text_cnn", (9,), 2, vocab_size=30, embed_dim=6, filters=4, kernel_sizes=[2, 3, 5]).eval()
