@@ -185,7 +185,8 @@ def main(pattern: str = "*") -> None:
             print(f"{name:34s} skipped: {str(err).splitlines()[0][:90]}", flush=True)
             continue
         except (ValueError, RuntimeError) as err:  # a recipe that cannot run on random arrays: say so, go on
-            recipes[name] = {"cpu_seconds": None, "method": "steps", "note": f"not measured ({type(err).__name__})"}
+            recipes[name] = {"cpu_seconds": None, "method": "steps", "note": f"not measured ({type(err).__name__})",
+                             "epochs": config_for(name).training.epochs}
             print(f"{name:34s} failed: {str(err).splitlines()[0][:120]}", flush=True)
         print(f"{name:34s} {recipes[name]}", flush=True)
         OUT.write_text(yaml.safe_dump(table, sort_keys=True))  # after every recipe: a partial run keeps its rows

@@ -47,7 +47,8 @@ def rows(state: dict[str, Any], every_metric: bool = False) -> tuple[list[str], 
     """Header, one row per setting, and the index of the best row (None when no setting finished).
 
     The test metrics only (every final metric with ``every_metric``: the CSV)."""
-    metrics = sorted({m for s in state["settings"] for m in s["aggregate"]["table"] if m != "wall_seconds"})
+    metrics = sorted({m for s in state["settings"] for m in s["aggregate"]["table"]
+                      if m not in ("wall_seconds", "cpu_seconds")})  # costs, not results: they vary run to run
     if not every_metric:
         metrics = [m for m in metrics if m.startswith("test_")] or metrics
     key, up = headline({m: 1 for m in metrics})
