@@ -5,8 +5,8 @@ training steps after one warm-up step and ``EVAL_ROWS`` evaluated rows, timed as
 one thread; the seed's cost is epochs x (steps per epoch x step time + validation rows x row time) + test
 rows x row time (``method: steps``, an estimate: it leaves out data loading and checkpoints). Classical
 recipes: one fit on the recipe's training data, the test predictions and the training score, as the
-classical backend runs them (``method: fit``), or a note when they take more than ``FIT_LIMIT`` seconds
-of wall time. Recipes whose data (and stand-ins) are absent are left out.
+classical backend runs them (``method: fit``); past ``FIT_LIMIT`` seconds of wall time, the same on 1/16
+and 1/8 (or 1/64 and 1/32) of the training rows scaled to all of them (``method: scaled``, an estimate). Recipes whose data (and stand-ins) are absent are left out.
 
 Recipes with a recorded run: ``--runs NAME=GROUP [...]`` takes the median CPU time of the group's completed
 seeds as the recipe's cost (``method: run``, with the thread count the seeds ran with).
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import math
-import signal
+import multiprocessing
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,18 +74,22 @@ def torch_cost(cfg, splits, spec) -> dict:
 
 
 def numpy_cost(cfg, splits, spec) -> dict:
-    from mllab.experiments.backends.numpy_backend import LOSS_NAMES, scratch_optimizer
+    from mllab.experiments.backends.numpy_backend import LOSS_NAMES, is_reconstruction, scratch_optimizer
     from mllab.scratch import train as st
 
     model, bs = spec.build(), cfg.training.batch_size
     n = min(len(splits.train), bs * (STEPS + 1))
-    x, y = splits.train.x[:n], splits.train.y[:n]
-    opt, loss = scratch_optimizer(model, cfg), LOSS_NAMES.get(cfg.training.loss, "mse")
-    st.fit_epoch(model, opt, x[:bs], y[:bs], batch_size=bs, rng=np.random.default_rng(0), loss=loss)  # warm-up
-    step = cpu(lambda: st.fit_epoch(model, opt, x[bs:], y[bs:], batch_size=bs, rng=np.random.default_rng(0),
-                                    loss=loss)) / max(1, math.ceil((n - bs) / bs))
+    reconstruct = is_reconstruction(cfg)  # an autoencoder's target is its input, as the backend trains it
+    x, y = splits.train.x[:n], None if reconstruct else splits.train.y[:n]
+    opt, loss = scratch_optimizer(model, cfg), "mse" if reconstruct else LOSS_NAMES[cfg.training.loss]
+    part = lambda a, s: None if a is None else a[s]  # noqa: E731
+    st.fit_epoch(model, opt, x[:bs], part(y, slice(bs)), batch_size=bs, rng=np.random.default_rng(0),
+                 loss=loss)  # warm-up
+    step = cpu(lambda: st.fit_epoch(model, opt, x[bs:], part(y, slice(bs, None)), batch_size=bs,
+                                    rng=np.random.default_rng(0), loss=loss)) / max(1, math.ceil((n - bs) / bs))
     rows = min(len(splits.test), EVAL_ROWS)
-    row = cpu(lambda: st.evaluate(model, splits.test.x[:rows], splits.test.y[:rows], loss=loss)) / rows
+    test_y = None if reconstruct else splits.test.y[:rows]
+    row = cpu(lambda: st.evaluate(model, splits.test.x[:rows], test_y, loss=loss)) / rows
     return totals(cfg, splits, step, row)
 
 
@@ -97,34 +102,89 @@ def totals(cfg, splits, step: float, row: float) -> dict:
 
 
 def classical_cost(cfg, splits, spec) -> dict:
-    """One seed as the classical backend runs it: fit, predict the test split, score the rows fitted."""
+    """One seed as the classical backend runs it: fit, predict the test split, score the rows fitted.
+
+    A run longer than ``FIT_LIMIT`` seconds is estimated instead (``method: scaled``): the same run on 1/16
+    and 1/8 of the training rows (or 1/64 and 1/32 when those take too long too), extrapolated to all rows by
+    the power law through the two times (exponent kept within [1, 3], the range of these estimators' fits)."""
+    n = len(splits.train)
+    try:
+        return {"cpu_seconds": round(timed_run(spec, splits, n), 1), "method": "fit"}
+    except TimeoutError:
+        pass
+    for parts in (16, 64):
+        sizes = (n // parts, 2 * n // parts)
+        try:
+            small, large = (timed_run(spec, splits, m) for m in sizes)
+        except TimeoutError:
+            continue
+        power = min(3.0, max(1.0, math.log(max(large, 1e-3) / max(small, 1e-3), 2)))
+        return {"cpu_seconds": round(large * (n / sizes[1]) ** power, 1), "method": "scaled",
+                "note": f"runs on {sizes[0]} and {sizes[1]} rows ({small:.1f} s, {large:.1f} s) scaled as "
+                        f"rows^{power:.2f}"}
+    return {"cpu_seconds": None, "method": "fit", "note": f"> {FIT_LIMIT // 60} min on 1/32 of the rows (stopped)"}
+
+
+def timed_run(spec, splits, rows: int) -> float:
+    """CPU seconds of fit on the first ``rows`` training rows, test predictions and training score, in a child
+    process; TimeoutError (child killed) past ``FIT_LIMIT`` seconds of wall time. A child, because a fit in
+    compiled code (libsvm) does not return to Python for a signal to stop it."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_run_and_send, args=(spec, splits, rows, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(FIT_LIMIT):
+            raise TimeoutError
+        return receive.recv()
+    finally:
+        child.kill()
+        child.join()
+
+
+def _run_and_send(spec, splits, rows: int, send) -> None:
     model = spec.build()
-    flat = lambda split: split.x.reshape(len(split), -1)  # noqa: E731
+    flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
+    x, y = flat(splits.train.x[:rows]), splits.train.y[:rows]
 
     def run():
-        model.fit(flat(splits.train), splits.train.y)
+        model.fit(x, y)
         if hasattr(model, "predict") and not hasattr(model, "reconstruction_psnr"):
-            model.predict(flat(splits.test))
+            model.predict(flat(splits.test.x))
             fitted = getattr(model, "train_index_", slice(None))
-            model.score(flat(splits.train)[fitted], splits.train.y[fitted])
+            model.score(x[fitted], y[fitted])
 
-    def timeout(signum, frame):
-        raise TimeoutError
-
-    signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(FIT_LIMIT)
-    try:
-        seconds = cpu(run)
-    except TimeoutError:
-        return {"cpu_seconds": None, "method": "fit", "note": f"> {FIT_LIMIT // 60} min (stopped)"}
-    finally:
-        signal.alarm(0)
-    return {"cpu_seconds": round(seconds, 1), "method": "fit"}
+    send.send(cpu(run))
 
 
 # datasets absent here, timed on random arrays of their official shape: (train rows, test rows, image, classes)
 SYNTHETIC = {"cifar10": (50_000, 10_000, (3, 32, 32), 10), "svhn": (73_257, 26_032, (3, 32, 32), 10),
              "nist36": (10_800, 1_800, (1, 32, 32), 36)}
+
+
+def synthetic_shape(cfg) -> tuple:
+    """SYNTHETIC's row for the recipe's dataset; Flowers-102's size and rows follow the recipe's options
+    (official splits: 1 020 train, 1 020 val, 6 149 test; images resized to ``size`` a side)."""
+    if cfg.data.name == "flowers102":
+        options = cfg.data.options or {}
+        train = 2_040 if options.get("train_split") == "train+val" else 1_020
+        size = options.get("size", 64)
+        return train, 6_149, (3, size, size), 102
+    return SYNTHETIC[cfg.data.name]
+
+
+def stand_in_weights(cfg, folder: Path) -> list[str]:
+    """Overrides giving a model that asks for a pretrained weights file (squeezenet1_1 with a frozen backbone)
+    a file of the same architecture with random weights: the same computation, so the same cost."""
+    params = cfg.model.params or {}
+    if cfg.model.name != "squeezenet1_1" or params.get("weights") or not params.get("freeze_backbone"):
+        return []
+    from mllab.models.nets.squeezenet import file_sha256, squeezenet1_1
+
+    path = folder / "squeezenet1_1-random.pth"
+    torch.save(squeezenet1_1((3, 64, 64), 1000).state_dict(), path)
+    return [f"model.params.weights={path}", f"model.params.weights_sha256={file_sha256(path)}"]
 
 
 def synthetic_splits(cfg):
@@ -134,7 +194,7 @@ def synthetic_splits(cfg):
     from mllab.data.subsets import train_val_split
     from mllab.data.transforms import apply_transforms
 
-    n_train, n_test, shape, k = SYNTHETIC[cfg.data.name]
+    n_train, n_test, shape, k = synthetic_shape(cfg)
     rng = np.random.default_rng(0)
     split = lambda n: Split(rng.integers(0, 256, (n, *shape), dtype=np.uint8), np.arange(n) % k)  # noqa: E731
     ds = apply_transforms(Dataset(cfg.data.name, split(n_train), split(n_test), tuple(map(str, range(k)))),
@@ -144,8 +204,16 @@ def synthetic_splits(cfg):
 
 
 def measure(name: str) -> dict | None:
-    cfg = config_for(name, ["training.threads=1"])
-    synthetic = cfg.data.name in SYNTHETIC and not is_present(cfg.data.name)  # its cost, not its stand-in's
+    with tempfile.TemporaryDirectory() as folder:
+        cfg = config_for(name, ["training.threads=1"])
+        if "data.features_from" in (cfg.description or "") and not cfg.data.features_from:
+            return {"cpu_seconds": None, "method": "fit", "dataset": cfg.data.name,
+                    "note": "a network run's cost + a fit on its features (data.features_from)"}
+        return measure_config(config_for(name, ["training.threads=1", *stand_in_weights(cfg, Path(folder))]))
+
+
+def measure_config(cfg) -> dict:
+    synthetic = cfg.data.name in (*SYNTHETIC, "flowers102") and not is_present(cfg.data.name)
     cfg = cfg if synthetic else apply_stand_in(cfg)
     splits = synthetic_splits(cfg) if synthetic else prepare_data(cfg.data)
     spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)

@@ -176,7 +176,7 @@ def do_recipes_list(pattern: str) -> None:
     typer.echo(columns(["recipe", "runs/<experiment>", "dataset", "model", "epochs x seeds", "CPU time per seed"],
                        rows, right={"epochs x seeds"}))
     machine = cost_table().get("machine")
-    typer.echo(f"CPU time: measured on {machine} (~: estimated from timed steps; bench/recipe_costs.py); "
+    typer.echo(f"CPU time: measured on {machine} (~: estimated from timed steps or scaled fits; bench/recipe_costs.py); "
                "'mllab recipes show NAME' for the published numbers" if machine else
                "CPU time: not measured in this install (bench/recipe_costs.py measures it)")
 

@@ -5,7 +5,8 @@ time (``method: run``); otherwise, for a network recipe it times real
 training steps and evaluation rows of the recipe's own data and model at one
 thread (process CPU time, so other jobs on the machine change it little) and
 multiplies by the recipe's steps and epochs; for a classical recipe it fits
-the estimator once. ``mllab recipes list`` shows the number beside the epochs
+the estimator once, or, past two minutes, on 1/16 and 1/8 of the rows and
+extrapolates (``method: scaled``). ``mllab recipes list`` shows the number beside the epochs
 and seeds, so nobody starts a 5-seed, 80-epoch run by accident.
 
 >>> cost_text({"cpu_seconds": 95.0, "method": "steps"})
@@ -23,6 +24,7 @@ from typing import Any
 import yaml
 
 COSTS_FILE = "costs.yaml"
+ESTIMATES = ("steps", "scaled")  # methods whose number is extrapolated, not one whole seed timed
 
 
 @lru_cache(maxsize=1)
@@ -38,11 +40,11 @@ def recipe_cost(name: str) -> dict[str, Any] | None:
 
 
 def cost_text(cost: dict[str, Any] | None) -> str:
-    """``~N CPU-min`` per seed (``~`` for estimates from timed steps), or why there is no number."""
+    """``~N CPU-min`` per seed (``~`` for estimates: timed steps, scaled fits), or why there is no number."""
     if not cost:
         return "? (not measured)"
     if cost.get("cpu_seconds") is None:
         return cost.get("note", "?")
     minutes = cost["cpu_seconds"] / 60
     shown = f"{minutes:.1f}" if minutes < 10 else f"{minutes:.0f}"
-    return f"{'~' if cost.get('method') == 'steps' else ''}{shown} CPU-min"
+    return f"{'~' if cost.get('method') in ESTIMATES else ''}{shown} CPU-min"

@@ -11,7 +11,7 @@ def test_the_cost_table_names_registered_recipes_with_their_epochs():
     assert "costs" not in RECIPES and "published" not in RECIPES  # the tables beside the recipes are not recipes
     for name, cost in table.get("recipes", {}).items():
         assert name in RECIPES, name
-        assert cost["method"] in ("steps", "fit", "run")
+        assert cost["method"] in ("steps", "fit", "run", "scaled")
         if cost["method"] in ("steps", "run"):
             assert cost["epochs"] == config_for(name).training.epochs, name  # re-measure after changing a recipe
         if cost["method"] == "steps" and cost["cpu_seconds"] is not None:
@@ -20,6 +20,7 @@ def test_the_cost_table_names_registered_recipes_with_their_epochs():
 
 def test_cost_text():
     assert cost_text({"cpu_seconds": 30 * 60, "method": "fit"}) == "30 CPU-min"
+    assert cost_text({"cpu_seconds": 90 * 60, "method": "scaled", "note": "runs on ..."}) == "~90 CPU-min"
     assert cost_text({"cpu_seconds": None, "method": "fit", "note": "> 2 CPU-min (fit stopped)"}) == \
         "> 2 CPU-min (fit stopped)"
 

@@ -1,0 +1,103 @@
+"""bench/recipe_costs.py, which writes the cost column of `mllab recipes list`: the recipes it could not
+measure before (a NumPy autoencoder, a frozen SqueezeNet without its ImageNet file, classical fits past the
+time limit) now get a number."""
+
+import importlib.util
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mllab.experiments.recipes import config_for
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "recipe_costs.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("recipe_costs", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_fit_past_the_limit_is_scaled_from_two_smaller_fits(bench, monkeypatch):
+    n = 16_000
+
+    def fake_run(spec, splits, rows):  # a fit whose time grows as rows^2 and cannot finish on all rows
+        if rows == n:
+            raise TimeoutError
+        return 1e-6 * rows ** 2
+
+    class Splits:
+        train = [0] * n
+
+    monkeypatch.setattr(bench, "timed_run", fake_run)
+    cost = bench.classical_cost(None, Splits(), None)
+    assert cost["method"] == "scaled" and "rows^2.00" in cost["note"]
+    assert math.isclose(cost["cpu_seconds"], 1e-6 * n ** 2, rel_tol=1e-3)
+
+
+def test_a_fit_too_slow_even_on_a_32nd_of_the_rows_says_so(bench, monkeypatch):
+    def never(spec, splits, rows):
+        raise TimeoutError
+
+    class Splits:
+        train = [0] * 800
+
+    monkeypatch.setattr(bench, "timed_run", never)
+    cost = bench.classical_cost(None, Splits(), None)
+    assert cost["cpu_seconds"] is None and "1/32 of the rows" in cost["note"]
+
+
+def test_a_classical_fit_is_timed_in_a_child_and_stopped_at_the_limit(bench, monkeypatch):
+    from mllab.data.dataset import Split
+
+    class Splits:
+        train = Split(np.random.default_rng(0).random((200, 4)), np.arange(200) % 2)
+        test = Split(np.random.default_rng(1).random((50, 4)), np.arange(50) % 2)
+
+    class Spec:
+        def __init__(self, seconds):
+            self.seconds = seconds
+
+        def build(self):
+            from sklearn.linear_model import LogisticRegression
+
+            model, fit = LogisticRegression(), LogisticRegression.fit
+            model.fit = lambda x, y: (time.sleep(self.seconds), fit(model, x, y))
+            return model
+
+    assert 0 <= bench.timed_run(Spec(0), Splits(), 200) < 5
+    monkeypatch.setattr(bench, "FIT_LIMIT", 1)
+    with pytest.raises(TimeoutError):
+        bench.timed_run(Spec(30), Splits(), 200)
+
+
+def test_the_numpy_autoencoder_is_timed_on_its_own_reconstruction_target(bench):
+    """Bug: the bench fed class labels to the autoencoder's loss (ValueError: logits (64, 1, 32, 32))."""
+    cost = bench.measure("s002_autoencoder_scratch")
+    assert cost["method"] == "steps" and cost["cpu_seconds"] > 0 and cost["epochs"] == 30
+
+
+def test_a_frozen_squeezenet_is_timed_with_random_weights_of_its_architecture(bench, tmp_path):
+    from mllab.runs.spec import spec_for
+
+    name = "s002_flowers17_squeezenet"
+    overrides = bench.stand_in_weights(config_for(name), tmp_path)
+    assert [o.split("=")[0] for o in overrides] == ["model.params.weights", "model.params.weights_sha256"]
+    cfg = config_for(name, overrides)
+    model = spec_for(cfg, (3, 128, 128), 17, {}).build()
+    assert not any(p.requires_grad for p in model.features.parameters())  # frozen as the recipe runs it
+    assert bench.stand_in_weights(config_for("best_mnist"), tmp_path) == []
+
+
+def test_flowers102_arrays_follow_the_recipes_size_and_split(bench):
+    assert bench.synthetic_shape(config_for("s002_flowers102_squeezenet")) == (2_040, 6_149, (3, 128, 128), 102)
+
+
+def test_a_recipe_on_a_network_runs_features_says_what_its_cost_is_made_of(bench):
+    cost = bench.measure("s000_svm_rbf_feat")
+    assert cost["cpu_seconds"] is None and "data.features_from" in cost["note"]
