@@ -176,8 +176,8 @@ def do_recipes_list(pattern: str) -> None:
     typer.echo(columns(["recipe", "runs/<experiment>", "dataset", "model", "epochs x seeds", "CPU time per seed"],
                        rows, right={"epochs x seeds"}))
     machine = cost_table().get("machine")
-    typer.echo(f"CPU time: measured on {machine} (~: estimated from timed steps or scaled fits; bench/recipe_costs.py); "
-               "'mllab recipes show NAME' for the published numbers" if machine else
+    typer.echo(f"CPU time: measured on {machine} (~: estimated from timed steps or scaled fits; "
+               "bench/recipe_costs.py); 'mllab recipes show NAME' for the published numbers" if machine else
                "CPU time: not measured in this install (bench/recipe_costs.py measures it)")
 
 
@@ -185,11 +185,13 @@ def do_recipes_show(name: str) -> None:
     from mllab.experiments.costs import cost_text, recipe_cost
     from mllab.experiments.recipes import config_for
     from mllab.runs.published import lookup, published_text
+    from mllab.runs.spec import engine_of
 
     with user_errors():
         cfg = config_for(name)
+        training = "one fit" if engine_of(cfg.model) == "classical" else f"{cfg.training.epochs} epochs"
         typer.echo(f"# {name}: {cfg.description}")
-        typer.echo(f"# runs go to runs/{cfg.experiment}/; {cfg.training.epochs} epochs x {cfg.seeds} seeds, "
+        typer.echo(f"# runs go to runs/{cfg.experiment}/; {training} x {cfg.seeds} seeds, "
                    f"{cost_text(recipe_cost(name))} per seed")
         for row in lookup(cfg.published):
             typer.echo(f"# reproduces {row['id']}: {row['model']} on {row['dataset']}, {row['metric']} "

@@ -146,3 +146,13 @@ def test_recipes_list_columns_stay_aligned_and_a_fit_has_no_epochs():
     assert all(len(line) > cost_at and line[cost_at - 1] == " " and line[cost_at] != " " for line in table[1:])
     lda = next(line for line in table if line.startswith("s000_lda_10class "))
     assert " - x 1 " in lda
+
+
+def test_recipes_show_says_a_fit_has_no_epochs_and_what_a_seed_costs():
+    """Bug: `recipes show s000_knn` said '10 epochs x 1 seeds' for one classical fit."""
+    from mllab.experiments.costs import cost_text, recipe_cost
+
+    fit = mllab("recipes", "show", "s000_knn").stdout.splitlines()[1]
+    assert "one fit x 1 seeds" in fit and "epochs" not in fit and cost_text(recipe_cost("s000_knn")) in fit
+    net = mllab("recipes", "show", "best_mnist").stdout.splitlines()[1]
+    assert "8 epochs x 3 seeds" in net and cost_text(recipe_cost("best_mnist")) in net
