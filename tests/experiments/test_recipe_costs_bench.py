@@ -34,10 +34,17 @@ def test_a_fit_past_the_limit_is_scaled_from_two_smaller_fits(bench, monkeypatch
     class Splits:
         train = [0] * n
 
+    class Spec:
+        params = {}
+
     monkeypatch.setattr(bench, "timed_run", fake_run)
-    cost = bench.classical_cost(None, Splits(), None)
+    cost = bench.classical_cost(None, Splits(), Spec())
     assert cost["method"] == "scaled" and "rows^2.00" in cost["note"]
     assert math.isclose(cost["cpu_seconds"], 1e-6 * n ** 2, rel_tol=1e-3)
+    Spec.params = {"train_subset": 4_000}  # an SVM that fits a subset: scaled to the subset, not to all rows
+    cost = bench.classical_cost(None, Splits(), Spec())
+    assert "runs on 250 and 500 rows" in cost["note"] and math.isclose(cost["cpu_seconds"], 1e-6 * 4_000 ** 2,
+                                                                         rel_tol=1e-3)
 
 
 def test_a_fit_too_slow_even_on_a_32nd_of_the_rows_says_so(bench, monkeypatch):
@@ -47,8 +54,11 @@ def test_a_fit_too_slow_even_on_a_32nd_of_the_rows_says_so(bench, monkeypatch):
     class Splits:
         train = [0] * 800
 
+    class Spec:
+        params = {}
+
     monkeypatch.setattr(bench, "timed_run", never)
-    cost = bench.classical_cost(None, Splits(), None)
+    cost = bench.classical_cost(None, Splits(), Spec())
     assert cost["cpu_seconds"] is None and "1/32 of the rows" in cost["note"]
 
 
