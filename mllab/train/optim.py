@@ -28,13 +28,21 @@ def sgd(groups, cfg) -> torch.optim.Optimizer:
 @OPTIMIZERS.register("adam")
 def adam(groups, cfg) -> torch.optim.Optimizer:
     """Adam (weight_decay is the coupled L2 form)."""
-    return torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+    return torch.optim.Adam(groups, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, fused=fusable(groups))
 
 
 @OPTIMIZERS.register("adamw")
 def adamw(groups, cfg) -> torch.optim.Optimizer:
     """AdamW (decoupled weight decay)."""
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, fused=fusable(groups))
+
+
+def fusable(groups) -> bool | None:
+    """True where torch's fused Adam kernel applies (floating-point parameters on the CPU or a GPU): one pass
+    per tensor instead of a chain of element-wise ops, the same update up to float rounding; about 10x faster
+    steps on a CPU for a large embedding (bench/optimizer_step.py). None (torch's default) elsewhere."""
+    params = [p for g in groups for p in g["params"]]
+    return bool(params) and all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params) or None
 
 
 def param_groups(model: torch.nn.Module, lr: float, lr_mult: dict[str, float]) -> list[dict]:
