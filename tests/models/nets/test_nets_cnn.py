@@ -180,3 +180,16 @@ def test_inversion_invariant_wraps_a_registered_model_with_its_params():
         build("inversion_invariant", (12,), base="text_lstm", vocab_size=5)
     with pytest.raises(ValueError, match="base must be a classifier"):
         build("inversion_invariant", (1, 28, 28), base="vae")
+
+
+def test_vgg_bn_takes_one_conv_count_per_stage():
+    from torch import nn
+
+    from mllab.models.nets.vgg_bn import vgg_bn
+
+    convs = lambda net: [sum(isinstance(m, nn.Conv2d) for m in stage) for stage in net.features]  # noqa: E731
+    assert convs(vgg_bn((1, 28, 28), 10, widths=[16, 32, 64], convs=[1, 2, 2])) == [1, 2, 2]
+    assert convs(vgg_bn((1, 28, 28), 10, widths=[16, 32, 64], convs=2)) == [2, 2, 2]
+    for bad in ([1, 2], 0, [1, 0, 2]):
+        with pytest.raises(ValueError, match=r"convs must be a count >= 1 or one count >= 1 per stage \(3 widths\)"):
+            vgg_bn((1, 28, 28), 10, widths=[16, 32, 64], convs=bad)
