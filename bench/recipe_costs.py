@@ -6,7 +6,8 @@ one thread; the seed's cost is epochs x (steps per epoch x step time + validatio
 rows x row time (``method: steps``, an estimate: it leaves out data loading and checkpoints). Classical
 recipes: one fit on the recipe's training data, the test predictions and the training score, as the
 classical backend runs them (``method: fit``); past ``FIT_LIMIT`` seconds of wall time, the same on 1/16
-and 1/8 (or 1/64 and 1/32) of the training rows scaled to all of them (``method: scaled``, an estimate). Recipes whose data (and stand-ins) are absent are left out.
+and 1/8 (or 1/64 and 1/32) of the training rows scaled to all of them (``method: scaled``, an estimate).
+Recipes whose data (and stand-ins) are absent are left out.
 
 Recipes with a recorded run: ``--runs NAME=GROUP [...]`` takes the median CPU time of the group's completed
 seeds as the recipe's cost (``method: run``, with the thread count the seeds ran with).
@@ -106,9 +107,7 @@ def classical_cost(cfg, splits, spec) -> dict:
 
     A run longer than ``FIT_LIMIT`` seconds is estimated instead (``method: scaled``): the same run on 1/16
     and 1/8 of the rows it fits (all, or its ``train_subset``; 1/64 and 1/32 when those take too long too),
-    extrapolated to all of them by the power law through the two times (exponent kept within [1, 3], the
-    range of these estimators' fits). The test predictions are in every run, so the estimate is high for
-    estimators whose prediction dominates."""
+    extrapolated to all of them through the two times (:func:`extrapolate`)."""
     try:
         return {"cpu_seconds": round(timed_run(spec, splits, len(splits.train)), 1), "method": "fit"}
     except TimeoutError:
@@ -120,11 +119,30 @@ def classical_cost(cfg, splits, spec) -> dict:
             small, large = (timed_run(spec, splits, m) for m in sizes)
         except TimeoutError:
             continue
-        power = min(3.0, max(1.0, math.log(max(large, 1e-3) / max(small, 1e-3), 2)))
-        return {"cpu_seconds": round(large * (n / sizes[1]) ** power, 1), "method": "scaled",
-                "note": f"runs on {sizes[0]} and {sizes[1]} rows ({small:.1f} s, {large:.1f} s) scaled as "
-                        f"rows^{power:.2f}"}
+        seconds, how = extrapolate(sizes, (small, large), n)
+        return {"cpu_seconds": round(seconds, 1), "method": "scaled",
+                "note": f"runs on {sizes[0]} and {sizes[1]} rows ({small:.1f} s, {large:.1f} s) scaled {how}"}
     return {"cpu_seconds": None, "method": "fit", "note": f"> {FIT_LIMIT // 60} min on 1/32 of the rows (stopped)"}
+
+
+def extrapolate(sizes: tuple[int, int], seconds: tuple[float, float], rows: int) -> tuple[float, str]:
+    """Seconds at ``rows`` from the seconds at two smaller ``sizes``: the power law through them when the time
+    grows at least in proportion to the rows (exponent at most 3), else a fixed cost plus a cost per row (a
+    fixed part, such as the test predictions or a covariance of the features, dominates).
+
+    >>> extrapolate((100, 200), (1.0, 4.0), 800)
+    (64.0, 'as rows^2.00')
+    >>> extrapolate((100, 200), (10.0, 11.0), 1000)
+    (19.0, 'linearly (9.0 s + 0.01 s per row)')
+    """
+    (n1, n2), (t1, t2) = sizes, seconds
+    power = math.log(max(t2, 1e-3) / max(t1, 1e-3)) / math.log(n2 / n1)
+    if power >= 1:
+        power = min(power, 3.0)
+        return t2 * (rows / n2) ** power, f"as rows^{power:.2f}"
+    per_row = max(t2 - t1, 0.0) / (n2 - n1)
+    fixed = t2 - per_row * n2
+    return fixed + per_row * rows, f"linearly ({fixed:.1f} s + {per_row:.2g} s per row)"
 
 
 def timed_run(spec, splits, rows: int) -> float:
@@ -139,7 +157,12 @@ def timed_run(spec, splits, rows: int) -> float:
     try:
         if not receive.poll(FIT_LIMIT):
             raise TimeoutError
-        return receive.recv()
+        outcome, value = receive.recv()
+        if outcome == "error":
+            raise RuntimeError(f"the fit on {rows} rows failed: {value}")
+        return value
+    except EOFError:  # the child died without a word (killed, out of memory)
+        raise RuntimeError(f"the fit on {rows} rows ended its process (exit code {child.exitcode})") from None
     finally:
         child.kill()
         child.join()
@@ -157,7 +180,10 @@ def _run_and_send(spec, splits, rows: int, send) -> None:
             fitted = getattr(model, "train_index_", slice(None))
             model.score(x[fitted], y[fitted])
 
-    send.send(cpu(run))
+    try:
+        send.send(("ok", cpu(run)))
+    except Exception as err:  # noqa: BLE001 - reported to the parent, which says the recipe was not measured
+        send.send(("error", f"{type(err).__name__}: {err}"))
 
 
 # datasets absent here, timed on random arrays of their official shape: (train rows, test rows, image, classes)

@@ -81,6 +81,8 @@ def test_a_classical_fit_is_timed_in_a_child_and_stopped_at_the_limit(bench, mon
             return model
 
     assert 0 <= bench.timed_run(Spec(0), Splits(), 200) < 5
+    with pytest.raises(RuntimeError, match="the fit on 1 rows failed: ValueError"):  # one class: a bad fit
+        bench.timed_run(Spec(0), Splits(), 1)
     monkeypatch.setattr(bench, "FIT_LIMIT", 1)
     with pytest.raises(TimeoutError):
         bench.timed_run(Spec(30), Splits(), 200)
@@ -111,3 +113,12 @@ def test_flowers102_arrays_follow_the_recipes_size_and_split(bench):
 def test_a_recipe_on_a_network_runs_features_says_what_its_cost_is_made_of(bench):
     cost = bench.measure("s000_svm_rbf_feat")
     assert cost["cpu_seconds"] is None and "data.features_from" in cost["note"]
+
+
+def test_a_time_dominated_by_a_fixed_part_is_extrapolated_linearly_not_as_a_power(bench):
+    """An LDA's covariance of 3 072 features costs the same on 1 144 and 2 289 rows: a power law through
+    the two times (exponent 0.3) would under-count the rows, one of 1 would count the fixed part 32 times."""
+    seconds, how = bench.extrapolate((1_144, 2_289), (10.0, 12.5), 73_257)
+    per_row = 2.5 / 1_145
+    assert math.isclose(seconds, 12.5 + per_row * (73_257 - 2_289)) and how.startswith("linearly")
+    assert bench.extrapolate((625, 1_250), (1.0, 8.0), 10_000) == (8.0 * 8 ** 3, "as rows^3.00")
