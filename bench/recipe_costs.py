@@ -34,7 +34,7 @@ import yaml
 from mllab.core.errors import MllabError
 from mllab.data.verify import is_present
 from mllab.experiments.backends.torch_backend import takes_tokens, task_for, to_tensors
-from mllab.experiments.features import prepare_data
+from mllab.experiments.features import REQUIRED, prepare_data
 from mllab.experiments.recipes import RECIPES, config_for
 from mllab.experiments.stand_in import apply_stand_in
 from mllab.runs.rundir import environment
@@ -234,7 +234,7 @@ def synthetic_splits(cfg):
 def measure(name: str) -> dict | None:
     with tempfile.TemporaryDirectory() as folder:
         cfg = config_for(name, ["training.threads=1"])
-        if "data.features_from" in (cfg.description or "") and not cfg.data.features_from:
+        if cfg.data.features_from == REQUIRED:
             return {"cpu_seconds": None, "method": "fit", "dataset": cfg.data.name,
                     "note": "a network run's cost + a fit on its features (data.features_from)"}
         return measure_config(config_for(name, ["training.threads=1", *stand_in_weights(cfg, Path(folder))]))

@@ -21,7 +21,8 @@ class DataConfig(Section):
     train_subset: int | None = Field(None, ge=1, description="stratified random subset of train (seeded)")
     first_per_class: int | None = Field(None, ge=1, description="keep the first N training images of each class")
     features_from: str | None = Field(None, description="a trained run folder: use its network's penultimate-layer "
-                                      "features (the input of its classifier) as the inputs")
+                                      "features (the input of its classifier) as the inputs; 'required' in a "
+                                      "recipe that refuses to run without one")
     test_subset: int | None = Field(None, ge=1, description="stratified test subset, for quick looks only: "
                                     "numbers on it are not comparable with published ones")
     stand_in: list[str] = Field(default_factory=list, description="datasets run instead, the first present one, "

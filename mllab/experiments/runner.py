@@ -24,7 +24,7 @@ from mllab.core.files import atomic_write_text
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.backends import backend_for
 from mllab.experiments.executor import run_trials
-from mllab.experiments.features import prepare_data
+from mllab.experiments.features import check_features_given, prepare_data
 from mllab.runs.group import GROUP_CONFIG, group_config, seed_dir
 from mllab.runs.liveness import owner, refuse_if_alive
 from mllab.runs.published import published_values
@@ -53,6 +53,7 @@ def run_group(cfg, root: str | Path | None = None, quiet: bool = False, jobs: in
     """
     from mllab.experiments.stand_in import apply_stand_in
 
+    check_features_given(cfg.data)
     cfg = apply_stand_in(cfg)
     root = Path(root or cfg.output.root)
     group = new_group_dir(root, cfg)

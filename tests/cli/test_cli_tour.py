@@ -156,3 +156,12 @@ def test_recipes_show_says_a_fit_has_no_epochs_and_what_a_seed_costs():
     assert "one fit x 1 seeds" in fit and "epochs" not in fit and cost_text(recipe_cost("s000_knn")) in fit
     net = mllab("recipes", "show", "best_mnist").stdout.splitlines()[1]
     assert "8 epochs x 3 seeds" in net and cost_text(recipe_cost("best_mnist")) in net
+
+
+def test_a_features_recipe_without_a_network_run_refuses_in_one_line(tmp_path):
+    """Bug: `mllab train s000_svm_rbf_feat` fitted the SVM on raw pixels and filed it under Table II's
+    feature-SVM row; it now names data.features_from and writes nothing."""
+    result = mllab("train", "s000_svm_rbf_feat", "--out", str(tmp_path / "runs"), check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
+    assert "data.features_from=runs/" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 import torch
 
+from mllab.core.errors import ConfigError
 from mllab.data import MissingDataError
 from mllab.data.splits import prepare_splits
 from mllab.data.verify import is_present
+from mllab.experiments.features import REQUIRED
 from mllab.experiments.recipes import RECIPES, load_recipe
 from mllab.experiments.runner import run_group
 from mllab.experiments.stand_in import apply_stand_in
@@ -50,6 +52,11 @@ def test_recipe_smoke(recipe, tmp_path):
     tree = load_recipe(recipe)
     cfg = resolve_config(tree, SMOKE + SHORTER.get(tree.get("model", {}).get("name"), [])
                          + SMALLER_DATA.get(tree.get("data", {}).get("name"), []))
+    if cfg.data.features_from == REQUIRED:  # fits on a network's features: refuses until given one
+        with pytest.raises(ConfigError, match="data.features_from=runs/"):
+            run_group(cfg, root=tmp_path, quiet=True)
+        assert not any(tmp_path.iterdir())  # nothing written (tests/experiments/test_runner.py fits features)
+        return
     if not is_present(cfg.data.name) and cfg.data.name in STAND_IN:
         cfg = resolve_config(cfg.model_dump(mode="json"), [f"data.name={STAND_IN[cfg.data.name]}"])
     try:
