@@ -7,11 +7,11 @@ the members' own NLLs, so with ``training.loss: nll`` each member learns as if
 alone, on the same batches (an ensemble of independently trained nets,
 Lakshminarayanan et al. 2017, in one run and one checkpoint). In evaluation
 the output is the log of the members' mean probability, normalized: what the
-run's metrics and predictions score. Dropout, word dropout and batch order
-are the only differences between members besides their initial weights.
+run's metrics and predictions score. Members see the same batches: besides
+their initial weights they differ only in their dropout and word-dropout draws.
 
-Cost: ``members`` times one member's. The ``best_sst2`` recipe chose between
-one BiLSTM and two on a validation split (bench/RESULTS.md).
+Cost: ``members`` times one member's. The ``best_sst2`` recipe chose two
+BiLSTMs over one on a validation split, over 3 seeds each (bench/RESULTS.md).
 
 >>> import torch
 >>> net = text_ensemble((6,), 2, vocab_size=20, model="text_cnn", params={"embed_dim": 8, "filters": 4}, members=3)
