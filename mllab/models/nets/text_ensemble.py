@@ -54,7 +54,9 @@ class TextEnsemble(nn.Module):
 def text_ensemble(input_shape, num_classes, model: str = "text_lstm", params: dict[str, Any] | None = None,
                   members: int = 2, vocab_size: int | None = None, vocab: Sequence[str] | None = None,
                   known_words: int | None = None):
-    """Ensemble of ``members`` text classifiers ``model`` (text_lstm, text_cnn) with ``params``, averaged."""
+    """Ensemble of text classifiers (text_lstm or text_cnn) trained side by side, probabilities averaged.
+
+    ``members`` copies of ``model`` with ``params``; the dataset's vocabulary reaches each member."""
     entry = MODELS.entry(model)  # unknown names: the registry's error lists the known ones
     if entry.meta.get("input") != "tokens" or model == "text_ensemble":
         raise ValueError(f"text_ensemble: model must be a token classifier such as text_lstm or text_cnn; got {model!r}")
