@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from mllab.models.nets.vgg_bn import VGGBN
+from mllab.models.nets.vgg_bn import vgg_bn
 
 BUDGET, TRAIN, STEPS = 600, 54_000, 7
 CANDIDATES = {"16-32-64 x2 (the recipe)": ((16, 32, 64), 2), "32-64-128 x1": ((32, 64, 128), 1),
@@ -24,11 +24,11 @@ CANDIDATES = {"16-32-64 x2 (the recipe)": ((16, 32, 64), 2), "32-64-128 x1": ((3
               "16-48-96 x[1,2,2]": ((16, 48, 96), [1, 2, 2])}
 
 
-def image_seconds(widths, convs: int, batch: int) -> float:
+def image_seconds(widths, convs, batch: int) -> float:
     """Median CPU seconds per image of one SGD step of vgg_bn(widths, convs) on a batch of ``batch``."""
     x = torch.rand(batch, 1, 28, 28).contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (batch,))
-    model = VGGBN(1, 10, widths, convs, 0.2).to(memory_format=torch.channels_last)
+    model = vgg_bn((1, 28, 28), 10, widths=widths, convs=convs, dropout=0.2).to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 
     def step():

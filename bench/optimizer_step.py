@@ -2,8 +2,9 @@
 
 For each model, ``STEPS`` Adam steps on the same fixed gradients with each implementation, timed as process
 CPU time at one thread (median step), and the largest parameter difference between the two after them. Then
-whole training steps of best_sst2 (forward, backward, step on its own batches of 64 SST-2 phrases): its model
-has 8.7 M parameters, 97 % of them in its word and subword embeddings, so the optimizer's step weighs there.
+whole training steps of best_sst2 (forward, backward, step on its own batches of 64 SST-2 phrases): its two
+BiLSTMs have 17.4 M parameters, 97 % of them in their word and subword embeddings, so the optimizer's step
+weighs there.
 
     OMP_NUM_THREADS=1 MLLAB_DATA=... python bench/optimizer_step.py
 """
@@ -24,10 +25,11 @@ from mllab.runs.spec import spec_for
 STEPS = 20
 
 
-def recipe_model(name: str) -> torch.nn.Module:
+def recipe(name: str):
+    """Recipe ``name``'s config, data splits and (untrained) model."""
     cfg = config_for(name)
     splits = prepare_data(cfg.data)
-    return spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info).build()
+    return cfg, splits, spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info).build()
 
 
 def run(model: torch.nn.Module, grads: list[torch.Tensor], **kind) -> tuple[float, torch.nn.Module]:
@@ -45,12 +47,10 @@ def run(model: torch.nn.Module, grads: list[torch.Tensor], **kind) -> tuple[floa
     return statistics.median(times[2:]), model
 
 
-def training_steps(name: str, **kind) -> float:
-    """Median CPU seconds of one whole training step (forward, backward, Adam step of ``kind``) of recipe
-    ``name``'s model on its first training batches."""
-    cfg = config_for(name)
-    splits = prepare_data(cfg.data)
-    model = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info).build()
+def training_steps(cfg, splits, model: torch.nn.Module, **kind) -> float:
+    """Median CPU seconds of one whole training step (forward, backward, Adam step of ``kind``) of a copy of
+    ``model`` on the first training batches of ``splits``, at ``cfg``'s batch size."""
+    model = copy.deepcopy(model)
     opt, bs = torch.optim.Adam(model.parameters(), lr=1e-3, **kind), cfg.training.batch_size
     x, y = torch.as_tensor(splits.train.x[:bs * STEPS]), torch.as_tensor(splits.train.y[:bs * STEPS]).long()
     times = []
@@ -68,8 +68,8 @@ def main() -> None:
     env = environment()
     print(f"# {env['processor']}, torch {env.get('torch')}, 1 thread; {STEPS} steps, median")
     print(f"{'model':24s} {'params':>10s} {'foreach ms':>10s} {'fused ms':>9s} {'ratio':>6s} {'max |diff|':>10s}")
-    for name in ("best_sst2", "s003_lenet_mnist_l2", "best_mnist"):
-        model = recipe_model(name)
+    recipes = {name: recipe(name) for name in ("best_sst2", "s003_lenet_mnist_l2", "best_mnist")}
+    for name, (_, _, model) in recipes.items():
         g = torch.Generator().manual_seed(0)
         grads = [torch.randn(p.shape, generator=g) * 1e-2 for p in model.parameters()]
         slow, a = run(model, grads, foreach=True)
@@ -77,7 +77,7 @@ def main() -> None:
         diff = max((x - y).abs().max().item() for x, y in zip(a.parameters(), b.parameters()))
         n = sum(p.numel() for p in model.parameters())
         print(f"{name:24s} {n:10d} {slow * 1e3:10.2f} {fast * 1e3:9.2f} {slow / fast:6.1f} {diff:10.1e}", flush=True)
-    slow, fast = training_steps("best_sst2", foreach=True), training_steps("best_sst2", fused=True)
+    slow, fast = (training_steps(*recipes["best_sst2"], **kind) for kind in ({"foreach": True}, {"fused": True}))
     print(f"best_sst2 training step (forward, backward, Adam): foreach {slow * 1e3:.1f} ms, fused {fast * 1e3:.1f} ms, "
           f"ratio {slow / fast:.2f}")
 

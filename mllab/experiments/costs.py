@@ -5,9 +5,10 @@ time (``method: run``); otherwise, for a network recipe it times real
 training steps and evaluation rows of the recipe's own data and model at one
 thread (process CPU time, so other jobs on the machine change it little) and
 multiplies by the recipe's steps and epochs; for a classical recipe it fits
-the estimator once, or, past two minutes, on 1/16 and 1/8 of the rows and
-extrapolates (``method: scaled``). ``mllab recipes list`` shows the number beside the epochs
-and seeds, so nobody starts a 5-seed, 80-epoch run by accident.
+the estimator once, or, past two minutes, on two fractions of the rows and
+extrapolates (``method: scaled``). ``mllab recipes list`` shows the number
+beside the epochs and seeds, so nobody starts a 5-seed, 80-epoch run by
+accident.
 
 >>> cost_text({"cpu_seconds": 95.0, "method": "steps"})
 '~1.6 CPU-min'

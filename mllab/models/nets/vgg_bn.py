@@ -36,14 +36,14 @@ def _stage(c_in: int, c_out: int, convs: int, pool: bool) -> nn.Sequential:
 
 
 class VGGBN(nn.Module):
-    """``features`` (stages), global max+avg pooling, ``dropout``, ``classifier``."""
+    """``features`` (one stage per width, with its count of convs), global max+avg pooling, ``dropout``,
+    ``classifier``."""
 
-    def __init__(self, channels: int, num_classes: int, widths: Sequence[int], convs: int | Sequence[int],
+    def __init__(self, channels: int, num_classes: int, widths: Sequence[int], convs: Sequence[int],
                  dropout: float):
         super().__init__()
         stages, c = [], channels
-        per_stage = [convs] * len(widths) if isinstance(convs, int) else list(convs)
-        for i, (w, n) in enumerate(zip(widths, per_stage)):
+        for i, (w, n) in enumerate(zip(widths, convs)):
             stages.append(_stage(c, w, n, pool=i < len(widths) - 1))
             c = w
         self.features = nn.Sequential(*stages)
@@ -69,4 +69,4 @@ def vgg_bn(input_shape, num_classes, widths: Sequence[int] = (32, 64, 128), conv
     if min(h, w) < 2 ** (len(widths) - 1):
         raise ValueError(f"vgg_bn: {len(widths) - 1} pooling stages need images of at least "
                          f"{2 ** (len(widths) - 1)} pixels a side; got {h}x{w}. Use fewer widths.")
-    return VGGBN(c, num_classes, tuple(widths), convs, dropout)
+    return VGGBN(c, num_classes, tuple(widths), counts, dropout)
