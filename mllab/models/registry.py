@@ -36,6 +36,17 @@ def _import_families() -> None:
 
 
 MODELS = Registry("model", loader=_import_families, listing="mllab models list")
+DATA_TELLS_MODELS = ("vocab_size", "vocab", "known_words")  # what a text dataset tells its models
+
+
+def told_by_data(name: str, info: dict[str, Any]) -> dict[str, Any]:
+    """The entries of a dataset's ``info`` that model ``name`` takes as parameters (a text model's vocabulary).
+
+    >>> sorted(told_by_data("text_cnn", {"vocab_size": 9, "known_words": None, "files": []}))
+    ['vocab_size']
+    """
+    takes = inspect.signature(MODELS.get(name)).parameters
+    return {k: info[k] for k in DATA_TELLS_MODELS if info.get(k) is not None and k in takes}
 
 
 def create_model(name: str, input_shape: tuple[int, ...] | None = None, num_classes: int | None = None,

@@ -23,7 +23,6 @@ from mllab.core.errors import ConfigError
 from mllab.core.files import atomic_write_text
 
 SPEC_FILE = "model.json"
-DATA_TELLS_MODELS = ("vocab_size", "vocab", "known_words")  # what a text dataset tells its models
 
 
 @dataclass(frozen=True)
@@ -80,14 +79,11 @@ def spec_for(cfg, input_shape: tuple[int, ...], num_classes: int, info: dict[str
     if engine == "numpy":
         params = {"seed": cfg.seed, **params, **({"init": cfg.model.init} if cfg.model.init != "default" else {})}
         return ModelSpec(engine, cfg.model.name, tuple(input_shape), num_classes, params)
-    from mllab.models.registry import MODELS
+    from mllab.models.registry import MODELS, told_by_data
 
-    takes = inspect.signature(MODELS.get(cfg.model.name)).parameters
     if engine == "classical":
-        if "random_state" in takes:
+        if "random_state" in inspect.signature(MODELS.get(cfg.model.name)).parameters:
             params.setdefault("random_state", cfg.seed)
         return ModelSpec(engine, cfg.model.name, None, None, params)
-    for key in DATA_TELLS_MODELS:
-        if info.get(key) is not None and key in takes:
-            params.setdefault(key, info[key])
+    params = {**told_by_data(cfg.model.name, info), **params}
     return ModelSpec(engine, cfg.model.name, tuple(input_shape), num_classes, params)

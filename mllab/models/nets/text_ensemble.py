@@ -22,7 +22,6 @@ BiLSTMs over one on a validation split, over 3 seeds each (bench/RESULTS.md).
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import Any, Sequence
 
@@ -30,7 +29,7 @@ import torch
 from torch import nn
 
 from mllab.models.nets._common import torch_meta
-from mllab.models.registry import MODELS
+from mllab.models.registry import MODELS, told_by_data
 
 
 class TextEnsemble(nn.Module):
@@ -62,8 +61,6 @@ def text_ensemble(input_shape, num_classes, model: str = "text_lstm", params: di
         raise ValueError(f"text_ensemble: model must be a token classifier such as text_lstm or text_cnn; got {model!r}")
     if not isinstance(members, int) or members < 1:
         raise ValueError(f"text_ensemble: members must be a count >= 1; got {members!r}")
-    takes = inspect.signature(MODELS.get(model)).parameters
-    told = {k: v for k, v in dict(vocab_size=vocab_size, vocab=vocab, known_words=known_words).items()
-            if v is not None and k in takes}  # what the dataset tells a text model
+    told = told_by_data(model, dict(vocab_size=vocab_size, vocab=vocab, known_words=known_words))
     return TextEnsemble([MODELS.get(model)(input_shape, num_classes, **{**told, **(params or {})})
                          for _ in range(members)])
