@@ -90,6 +90,9 @@ class TrainingConfig(Section):
     eval_batch_size: int = Field(1024, ge=1)
     loss: Annotated[str, registered(_losses)] = "cross_entropy"
     shuffle: bool = Field(True, description="a new random order every epoch (false: the data's order)")
+    bucket_by_length: int = Field(0, ge=0, description="token ids: sort each run of this many batches' rows by "
+                                  "length before cutting it into batches, so a batch holds phrases of similar "
+                                  "length (fewer recurrence steps; 0 = off)")
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)

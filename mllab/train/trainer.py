@@ -21,8 +21,9 @@ from typing import Any
 
 import torch
 
-from mllab.core.errors import NonFiniteLossError
+from mllab.core.errors import ConfigError, NonFiniteLossError
 from mllab.train import augment
+from mllab.train.batching import epoch_batches, token_lengths
 from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
 from mllab.train.precision import autocast, check_precision, to_float32
@@ -82,6 +83,10 @@ class Trainer:
         self.channels_last = not tokens and wants_channels_last(model, self.tcfg.channels_last)
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
+        if self.tcfg.bucket_by_length and not tokens:
+            raise ConfigError(f"training.bucket_by_length: expected 0 for {type(model).__name__}, found "
+                              f"{self.tcfg.bucket_by_length}; it groups rows of token ids by length and this "
+                              f"model reads other inputs: set training.bucket_by_length=0")
         self.trim = trim_padding if tokens else _same
         self.layout = as_channels_last if self.channels_last else _same
         self.stop = False
@@ -127,14 +132,17 @@ class Trainer:
         return record
 
     def train_epoch(self, data: Tensors, epoch: int) -> dict[str, float]:
-        """One pass over ``data`` in a fresh random order."""
+        """One pass over ``data`` in a fresh random order (:func:`~mllab.train.batching.epoch_batches`)."""
         self.model.train()
-        n, bs = len(data), self.tcfg.batch_size
-        order = (torch.randperm(n, generator=self.generator) if self.tcfg.shuffle else torch.arange(n)).to(self.device)
+        n, pool = len(data), self.tcfg.bucket_by_length
+        lengths = token_lengths(data.x).cpu() if pool else None
+        batches = epoch_batches(n, self.tcfg.batch_size, self.generator, shuffle=self.tcfg.shuffle,
+                                lengths=lengths, pool=pool)
         sums: dict[str, torch.Tensor] = {}
         bar = EpochBar(n, epoch + 1, self.tcfg.epochs, self.quiet)
-        for start in range(0, n, bs):
-            idx = order[start:start + bs]
+        seen = 0
+        for i, idx in enumerate(batches):
+            idx = idx.to(self.device)
             xb, yb = self.trim(data.x[idx]), data.y[idx]
             if augment.enabled(self.tcfg.augment):
                 xb = augment.augment_batch(xb, self.tcfg.augment, self.generator)
@@ -142,8 +150,8 @@ class Trainer:
             batch = self.step(xb, yb)
             for k, v in batch.items():
                 sums[k] = sums[k] + v if k in sums else v
-            seen = min(start + bs, n)
-            bar.update(len(idx), **(self._running(sums, seen) if bar.wants_postfix(start // bs) else {}))
+            seen += len(idx)
+            bar.update(len(idx), **(self._running(sums, seen) if bar.wants_postfix(i) else {}))
         bar.close()
         return self.task.metrics({k: float(v) for k, v in sums.items()}, n)
 
