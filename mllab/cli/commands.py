@@ -117,12 +117,15 @@ def do_eval(run_path: Path, overrides: list[str], checkpoint: str) -> None:
 
 def do_data_list() -> None:
     from mllab.data import DATASETS
+    from mllab.data.vectors import VECTORS, vectors_found
     from mllab.data.verify import dataset_files, present_files
 
     for e in DATASETS:
         files = dataset_files(e.name)
         status = "built-in" if not files else ("found" if present_files(e.meta["folders"], files) else "missing")
         typer.echo(f"{e.name:15s} {status:9s} {e.doc}")
+    for e in VECTORS:
+        typer.echo(f"{e.name:15s} {'found' if vectors_found(e.name) else 'missing':9s} word vectors: {e.doc}")
 
 
 def do_data_info(name: str) -> None:
@@ -141,10 +144,17 @@ def do_data_verify(name: str) -> None:
     typer.echo(f"{name}: all files verified")
 
 
-def do_data_fetch(name: str) -> None:
+def do_data_fetch(name: str, source: str | None = None) -> None:
     from mllab.data.fetch import fetch
+    from mllab.data.vectors import VECTORS, fetch_vectors
 
     with user_errors():
+        if name in VECTORS:
+            typer.echo(f"fetched {fetch_vectors(name, source)}")
+            return
+        if source:
+            fail(f"--source: only word vectors ({', '.join(VECTORS.names())}) have a choice of source; "
+                 f"{name} has one home")
         for path in fetch(name):
             typer.echo(f"fetched {path}")
 

@@ -116,6 +116,20 @@ def _fetch_archive(dataset: str, archive: DataFile, wanted: list[DataFile], targ
         path.unlink(missing_ok=True)
 
 
+def fetch_member(what: str, archive: DataFile, member: DataFile, target: Path) -> Path:
+    """Download ``archive`` into folder ``target``, write its file ``member`` there (atomically) and delete the
+    archive; return the member's path. For files that are not a dataset's (word vectors)."""
+    path = download(what, archive, target / archive.name)
+    try:
+        for _, blob in _members(path, [member]):
+            if member.sha256 is not None:
+                check_sha256(what, target / member.name, blob, member.sha256)
+            atomic_write_bytes(target / member.name, blob)
+    finally:
+        path.unlink(missing_ok=True)
+    return target / member.name
+
+
 def read_payload_bytes(blob: bytes, name: Path) -> bytes:
     """The payload of an extracted member (gunzipped for ``.gz`` names), as for files on disk."""
     if name.suffix != ".gz":

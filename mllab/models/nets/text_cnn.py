@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from mllab.models.nets._common import make_output, torch_meta
-from mllab.models.nets._text import TokenEmbedding
+from mllab.models.nets._text import TokenEmbedding, token_embedding
 from mllab.models.nets.text_lstm import lengths_from_padding
 from mllab.models.registry import MODELS
 
@@ -61,11 +61,12 @@ class TextCNN(nn.Module):
 def text_cnn(input_shape, num_classes, vocab_size: int | None = None, embed_dim: int = 300, filters: int = 100,
              kernel_sizes: Sequence[int] = (3, 4, 5), dropout: float = 0.5, embed_dropout: float = 0.0,
              subword_buckets: int = 0, word_dropout: float = 0.0, vocab: Sequence[str] | None = None,
-             known_words: int | None = None, output: str = "log_softmax"):
+             known_words: int | None = None, output: str = "log_softmax", vectors: str | None = None):
     """Kim's CNN-rand: embedding (+ subwords), convolutions of several widths, max over time, dropout, linear.
 
     ``vocab`` / ``known_words`` come from the dataset (SST-2's info); ``subword_buckets`` > 0 adds
-    fastText-style character n-gram vectors (see :class:`~mllab.models.nets._text.TokenEmbedding`).
+    fastText-style character n-gram vectors (see :class:`~mllab.models.nets._text.TokenEmbedding`); ``vectors``
+    (e.g. ``glove6b_100d``) adds each word's frozen pretrained vector (Kim's CNN-static/non-static idea).
     """
     if len(input_shape) != 1:
         raise ValueError(f"text_cnn: input_shape must be (L,) token ids; got {tuple(input_shape)}")
@@ -73,5 +74,6 @@ def text_cnn(input_shape, num_classes, vocab_size: int | None = None, embed_dim:
         raise ValueError(f"text_cnn: vocab_size must be given (ids 0..vocab_size-1, 0 = padding); got {vocab_size}")
     if not kernel_sizes or min(kernel_sizes) < 1:
         raise ValueError(f"text_cnn: kernel_sizes must be positive widths, e.g. [3, 4, 5]; got {kernel_sizes}")
-    embedding = TokenEmbedding(vocab_size, embed_dim, vocab, known_words, subword_buckets, word_dropout=word_dropout)
+    embedding = token_embedding("text_cnn", vocab_size, embed_dim, vocab, known_words, subword_buckets, word_dropout,
+                                vectors)
     return TextCNN(embedding, num_classes, filters, tuple(kernel_sizes), dropout, embed_dropout, output)

@@ -33,7 +33,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from mllab.models.nets._common import make_output, torch_meta
-from mllab.models.nets._text import TokenEmbedding
+from mllab.models.nets._text import token_embedding
 from mllab.models.registry import MODELS
 
 
@@ -94,11 +94,13 @@ class TextLSTM(nn.Module):
 def text_lstm(input_shape, num_classes, vocab_size: int | None = None, embed_dim: int = 256, hidden: int = 512,
               layers: int = 3, bidirectional: bool = False, layer_norm: bool = True, dropout: float = 0.2,
               pooling: str = "last", head_hidden: int = 128, subword_buckets: int = 0, word_dropout: float = 0.0,
-              vocab: Sequence[str] | None = None, known_words: int | None = None, output: str = "log_softmax"):
+              vocab: Sequence[str] | None = None, known_words: int | None = None, output: str = "log_softmax",
+              vectors: str | None = None):
     """Report 001 sentiment LSTM: embedding, stacked LSTM + LayerNorm, last-token or mean pooling, 2 linear.
 
     ``subword_buckets`` / ``word_dropout`` > 0 embed words as ``text_cnn`` does (their spelling too, see
-    :class:`~mllab.models.nets._text.TokenEmbedding`); without them the embedding is the report's plain one.
+    :class:`~mllab.models.nets._text.TokenEmbedding`), and ``vectors`` (e.g. ``glove6b_100d``) adds each word's
+    frozen pretrained vector to it; without them the embedding is the report's plain one.
     """
     if len(input_shape) != 1:
         raise ValueError(f"text_lstm: input_shape must be (L,) token ids; got {tuple(input_shape)}")
@@ -106,8 +108,9 @@ def text_lstm(input_shape, num_classes, vocab_size: int | None = None, embed_dim
         raise ValueError(f"text_lstm: vocab_size must be given (ids 0..vocab_size-1, 0 = padding); got {vocab_size}")
     if pooling not in ("last", "mean", "max"):
         raise ValueError(f"text_lstm: pooling must be 'last', 'mean' or 'max'; got {pooling!r}")
-    if subword_buckets or word_dropout:
-        embedding = TokenEmbedding(vocab_size, embed_dim, vocab, known_words, subword_buckets, word_dropout=word_dropout)
+    if subword_buckets or word_dropout or vectors:
+        embedding = token_embedding("text_lstm", vocab_size, embed_dim, vocab, known_words, subword_buckets,
+                                    word_dropout, vectors)
     else:  # the report's model (and the state-dict keys of its runs): one nn.Embedding
         embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
     return TextLSTM(embedding, num_classes, embed_dim, hidden, layers, bidirectional, layer_norm, dropout,

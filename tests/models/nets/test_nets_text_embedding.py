@@ -52,3 +52,39 @@ def test_word_dropout_acts_in_training_only_and_keeps_the_spelling():
 def test_subwords_need_the_vocabulary():
     with pytest.raises(ValueError, match="subword_buckets needs the vocabulary's 5 words"):
         TokenEmbedding(5, 3, subword_buckets=10)
+
+
+def test_pretrained_vectors_are_added_frozen_and_reach_unseen_words_too():
+    vectors = torch.zeros(5, 3)
+    vectors[2], vectors[4] = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([-1.0, 0.5, 0.0])  # "warm", "warmly"
+    emb = TokenEmbedding(5, 3, vocab=VOCAB, known_words=4, vectors=vectors)
+    assert torch.all(emb.words.weight[2] == 0) and emb.words.weight[3].abs().sum() > 0  # a vector: starts at it
+    assert "pretrained" not in dict(emb.named_parameters()) and "pretrained" not in emb.state_dict()
+    out = emb(torch.tensor([[2, 3, 4, 0]]))
+    torch.testing.assert_close(out[0, 0], vectors[2])
+    torch.testing.assert_close(out[0, 1], emb.words.weight[3])  # no vector: its own trained one
+    torch.testing.assert_close(out[0, 2], emb.words.weight[1] + vectors[4])  # unseen: <unk> + its vector
+    assert torch.all(out[0, 3] == 0)
+    out.sum().backward()
+    assert emb.words.weight.grad is not None and emb.pretrained.grad is None
+
+
+def test_vectors_of_the_wrong_shape_are_refused():
+    with pytest.raises(ValueError, match=r"expected one 3-dimensional row per word \(5, 3\); got \(5, 4\)"):
+        TokenEmbedding(5, 3, vectors=torch.zeros(5, 4))
+
+
+def test_text_models_look_their_vocabulary_up_in_the_named_vectors(tmp_path, monkeypatch):
+    from mllab.models.registry import MODELS
+
+    (tmp_path / "glove").mkdir()
+    (tmp_path / "glove" / "glove.6B.100d.txt").write_text("warm " + " ".join(["0.25"] * 100) + "\n")
+    monkeypatch.setenv("MLLAB_DATA", str(tmp_path))
+    monkeypatch.setenv("MLLAB_CACHE", str(tmp_path / "cache"))
+    for name in ("text_lstm", "text_cnn"):
+        net = MODELS.get(name)((6,), 2, vocab_size=5, vocab=VOCAB, known_words=4, embed_dim=100,
+                               vectors="glove6b_100d")
+        table = net.embedding.pretrained
+        assert torch.all(table[2] == 0.25) and not table[[0, 1, 3, 4]].any()
+        with pytest.raises(ValueError, match=r"embed_dim must equal the 100 dimensions .* set model.params.embed_dim=100"):
+            MODELS.get(name)((6,), 2, vocab_size=5, vocab=VOCAB, embed_dim=64, vectors="glove6b_100d")
