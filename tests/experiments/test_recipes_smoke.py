@@ -6,6 +6,7 @@ absent anyway is skipped with that reason; full versions are recorded in bench/R
 """
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -47,8 +48,27 @@ def with_test_weights(cfg, tmp_path):
                           [f"model.params.weights={path}", f"model.params.weights_sha256={sha}"])
 
 
+def named_vectors(params: dict) -> set[str]:
+    """The word-vector sets a model's params name (an ensemble's members' params included)."""
+    found = {params["vectors"]} if params.get("vectors") else set()
+    return found.union(*(named_vectors(v) for v in params.values() if isinstance(v, dict)))
+
+
+def with_test_vectors(cfg, tmp_path, monkeypatch):
+    """A recipe that reads pretrained word vectors gets a small file in GloVe's text format on its search path
+    (the real ones are hundreds of MB; tests/data/test_data_vectors.py tests reading and fetching them)."""
+    if "glove6b_100d" not in named_vectors(cfg.model.params):
+        return
+    rng = np.random.default_rng(0)
+    (tmp_path / "vectors" / "glove").mkdir(parents=True)
+    lines = [w + " " + " ".join(f"{v:.4f}" for v in rng.normal(size=100))
+             for w in ("the", "a", "good", "bad", "movie", "film", "not", "funny", "boring", ".")]
+    (tmp_path / "vectors" / "glove" / "glove.6B.100d.txt").write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("MLLAB_DATA", f"{tmp_path / 'vectors'}:{os.environ.get('MLLAB_DATA', '')}")
+
+
 @pytest.mark.parametrize("recipe", RECIPES.names())
-def test_recipe_smoke(recipe, tmp_path):
+def test_recipe_smoke(recipe, tmp_path, monkeypatch):
     tree = load_recipe(recipe)
     cfg = resolve_config(tree, SMOKE + SHORTER.get(tree.get("model", {}).get("name"), [])
                          + SMALLER_DATA.get(tree.get("data", {}).get("name"), []))
@@ -68,6 +88,7 @@ def test_recipe_smoke(recipe, tmp_path):
     if cfg.data.first_per_class:
         cfg = resolve_config(cfg.model_dump(mode="json"), ["data.train_subset=null"])
     cfg = with_test_weights(cfg, tmp_path)
+    with_test_vectors(cfg, tmp_path, monkeypatch)
     try:
         result = run_group(cfg, root=tmp_path, quiet=True)
     except MissingDataError as err:  # pragma: no cover - a dataset found by name but incomplete

@@ -10,8 +10,9 @@ the output is the log of the members' mean probability, normalized: what the
 run's metrics and predictions score. Members see the same batches: besides
 their initial weights they differ only in their dropout and word-dropout draws.
 
-Cost: ``members`` times one member's. The ``best_sst2`` recipe chose two
-BiLSTMs over one on a validation split, over 3 seeds each (bench/RESULTS.md).
+Cost: ``members`` times one member's. The ``best_sst2`` recipe chose three
+BiLSTMs over two and two over one on a validation split, over 3 seeds each
+(bench/RESULTS.md).
 
 >>> import torch
 >>> net = text_ensemble((6,), 2, vocab_size=20, model="text_cnn", params={"embed_dim": 8, "filters": 4}, members=3)
