@@ -19,7 +19,6 @@ def curves(history: list[dict[str, Any]], path: Path) -> Path | None:
     mean magnitude of the first conv layer's deltas (report 004's "Mag Conv Deltas")."""
     if len(history) < 1 or "train_loss" not in history[0]:
         return None
-    epochs = [r["epoch"] for r in history]
     panels = ["loss", "accuracy" if "train_accuracy" in history[0] else "psnr"]
     panels += ["conv_delta"] if "train_conv_delta" in history[0] else []
     fig = plotting.figure(4.5 * len(panels), 3.4)
@@ -27,8 +26,9 @@ def curves(history: list[dict[str, Any]], path: Path) -> Path | None:
     for ax, metric in zip(axes, panels):
         for split in ("train", "val"):
             key = f"{split}_{metric}"
-            if key in history[0]:
-                ax.plot(epochs, [r[key] for r in history], marker="o", ms=3, label=split)
+            rows = [r for r in history if key in r]  # validation may be evaluated on some epochs only
+            if rows:
+                ax.plot([r["epoch"] for r in rows], [r[key] for r in rows], marker="o", ms=3, label=split)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.xaxis.set_major_locator(plotting.integer_ticks())

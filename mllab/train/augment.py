@@ -42,6 +42,25 @@ def cutout(x: torch.Tensor, size: int, g: torch.Generator) -> torch.Tensor:
     return x.masked_fill(inside[:, None], 0.0)
 
 
+def shift(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """Images (N, C, H, W) moved by ``dy`` rows down and ``dx`` columns right, the uncovered border zero."""
+    h, w = x.shape[-2:]
+    padded = F.pad(x, (max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0)))
+    top, left = max(-dy, 0), max(-dx, 0)
+    return padded[..., top:top + h, left:left + w]
+
+
+def test_time_views(x: torch.Tensor, flip: bool, pixels: int) -> list[torch.Tensor]:
+    """The views a test-time-augmented classifier averages: the images, their mirrors (``flip``), and each of
+    those moved by ``pixels`` up, down, left and right (``pixels`` > 0; zero-filled like a random crop's
+    padding): 1, 2, 5 or 10 views."""
+    views = [x, x.flip(-1)] if flip else [x]
+    if pixels:
+        moves = ((pixels, 0), (-pixels, 0), (0, pixels), (0, -pixels))
+        views += [shift(v, dy, dx) for v in views for dy, dx in moves]
+    return views
+
+
 UNK_ID = 1  # mllab's text loaders: 0 = <pad>, 1 = <unk>
 
 

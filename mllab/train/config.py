@@ -104,6 +104,10 @@ class TrainingConfig(Section):
                                        "(faster convolutions); unset: on for nets with Conv2d and no ConvTranspose2d")
     test_time_flip: bool = Field(False, description="evaluate and predict on the mean of the outputs for each image "
                                  "and its mirror image (images only; twice the evaluation cost)")
+    test_time_shift: int = Field(0, ge=0, description="also average over each evaluated image moved by this many "
+                                 "pixels up, down, left and right (zero-filled; 5x the views; 0 = off)")
+    val_every: int = Field(1, ge=0, description="evaluate the validation split every N epochs and after the last; "
+                           "0: after the last only (saves evaluation time when nothing is picked on it)")
     precision: Literal["fp32", "bf16"] = Field("fp32", description="bf16: the training forward pass under bfloat16 "
                                                "autocast (weights, gradients, loss and evaluation stay float32); "
                                                "2.4-3.3x faster NiN/LeNet-5/LSTM steps on CPUs with AMX, slower for "

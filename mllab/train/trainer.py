@@ -83,6 +83,10 @@ class Trainer:
         self.channels_last = not tokens and wants_channels_last(model, self.tcfg.channels_last)
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
+        if self.tcfg.val_every != 1 and (self.tcfg.select or self.tcfg.early_stopping.patience):
+            raise ConfigError(f"training.val_every: expected 1 with training.select or early stopping, found "
+                              f"{self.tcfg.val_every}; they compare every epoch's validation metrics: set "
+                              f"training.val_every=1")
         if self.tcfg.bucket_by_length and not tokens:
             raise ConfigError(f"training.bucket_by_length: expected 0 for {type(model).__name__}, found "
                               f"{self.tcfg.bucket_by_length}; it groups rows of token ids by length and this "
@@ -123,13 +127,19 @@ class Trainer:
                 f"(epoch {self.state['epoch']}) is kept. Lower optimizer.lr (now {self.cfg.optimizer.lr}) "
                 f"or set training.grad_clip."
             )
-        if val is not None:
+        if val is not None and self._evaluates_val(epoch):
             record.update({f"val_{k}": v for k, v in self.evaluate(val).items()})
         record.update(seconds=round(seconds, 3), images_per_s=round(len(train) / seconds, 1))
         self.state["epoch"] = epoch + 1
         self._track_best(record)
         self._checkpoint(record)
         return record
+
+    def _evaluates_val(self, epoch: int) -> bool:
+        """Whether epoch ``epoch`` (from 0) ends with a validation pass: every ``training.val_every`` epochs
+        and after the last."""
+        every = self.tcfg.val_every
+        return epoch + 1 == self.tcfg.epochs or (every > 0 and (epoch + 1) % every == 0)
 
     def train_epoch(self, data: Tensors, epoch: int) -> dict[str, float]:
         """One pass over ``data`` in a fresh random order (:func:`~mllab.train.batching.epoch_batches`)."""
@@ -194,15 +204,16 @@ class Trainer:
         return torch.cat([self.task.predict(self.eval_forward(xb)) for xb in batches])
 
     def eval_forward(self, xb: torch.Tensor):
-        """The model's output in evaluation; with ``training.test_time_flip`` the mean over the image and its
-        horizontal mirror (test-time augmentation)."""
-        out = self.model(xb)
-        if self.tcfg.test_time_flip:
-            if xb.dim() != 4 or not torch.is_tensor(out):
-                raise ValueError(f"training.test_time_flip averages a classifier's outputs over mirrored images "
-                                 f"(N, C, H, W); got inputs of shape {tuple(xb.shape)}: set it to false here")
-            out = (out + self.model(xb.flip(-1))) / 2
-        return out
+        """The model's output in evaluation; with ``training.test_time_flip`` / ``test_time_shift`` the mean over
+        the image's views (:func:`~mllab.train.augment.test_time_views`: test-time augmentation)."""
+        flip, pixels = self.tcfg.test_time_flip, self.tcfg.test_time_shift
+        if not (flip or pixels):
+            return self.model(xb)
+        if xb.dim() != 4:
+            raise ValueError(f"training.test_time_flip/test_time_shift average a classifier's outputs over views of "
+                             f"images (N, C, H, W); got inputs of shape {tuple(xb.shape)}: turn them off here")
+        views = augment.test_time_views(xb, flip, pixels)
+        return sum(self.model(v) for v in views) / len(views)
 
     # --- best checkpoint, early stopping, resume ---------------------------------------
     def _improved(self, metric: str, value: float) -> bool:

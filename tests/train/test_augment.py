@@ -64,3 +64,28 @@ def test_unknown_words_refuses_images():
 
     with pytest.raises(ValueError, match="unknown_words works on token ids"):
         augment_batch(torch.zeros(2, 1, 4, 4), AugmentConfig(unknown_words=0.1), torch.Generator())
+
+
+def test_shift_moves_images_and_zero_fills_the_uncovered_border():
+    from mllab.train.augment import shift
+
+    x = torch.arange(1, 17, dtype=torch.float32).reshape(1, 1, 4, 4)
+    down = shift(x, 1, 0)
+    assert torch.equal(down[0, 0, 1:], x[0, 0, :3]) and torch.all(down[0, 0, 0] == 0)
+    left = shift(x, 0, -2)
+    assert torch.equal(left[0, 0, :, :2], x[0, 0, :, 2:]) and torch.all(left[0, 0, :, 2:] == 0)
+    assert torch.equal(shift(shift(x, 1, 1), -1, -1)[0, 0, :3, :3], x[0, 0, :3, :3])
+
+
+@pytest.mark.parametrize("flip,pixels,count", [(False, 0, 1), (True, 0, 2), (False, 1, 5), (True, 2, 10)])
+def test_test_time_views_are_the_image_its_mirror_and_their_four_moves(flip, pixels, count):
+    from mllab.train.augment import shift, test_time_views
+
+    x = torch.rand(3, 1, 6, 6)
+    views = test_time_views(x, flip, pixels)
+    assert len(views) == count and torch.equal(views[0], x)
+    if flip:
+        assert torch.equal(views[1], x.flip(-1))
+    if pixels:
+        assert any(torch.equal(v, shift(x, -pixels, 0)) for v in views)  # up
+        assert any(torch.equal(v, shift(x, 0, pixels)) for v in views)  # right

@@ -166,3 +166,40 @@ def test_test_time_flip_evaluates_the_mean_of_image_and_mirror_outputs():
     assert torch.equal(t.predict(x), logits.argmax(1))
     plain = Trainer(net, cfg_for(), ClassifyTask("cross_entropy", 3)).evaluate(Tensors(x, y))
     assert plain["loss"] != pytest.approx(got["loss"])  # the mirror changes the outputs of this net
+
+
+def test_test_time_shift_averages_the_outputs_of_the_moved_views_too():
+    from mllab.train.augment import shift
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 3, 3), nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+    x, y = torch.rand(10, 1, 6, 6), torch.randint(0, 3, (10,))
+    t = Trainer(net, cfg_for(test_time_flip=True, test_time_shift=1), ClassifyTask("cross_entropy", 3))
+    with torch.no_grad():
+        views = [x, x.flip(-1)]
+        views += [shift(v, dy, dx) for v in views for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1))]
+        logits = sum(net(v) for v in views) / 10  # by hand
+    assert t.evaluate(Tensors(x, y))["loss"] == pytest.approx(float(nn.functional.cross_entropy(logits, y)), rel=1e-6)
+    assert torch.equal(t.predict(x), logits.argmax(1))
+
+
+@pytest.mark.parametrize("every,evaluated", [(1, [1, 2, 3, 4, 5]), (2, [2, 4, 5]), (0, [5])])
+def test_val_every_evaluates_validation_every_n_epochs_and_after_the_last(every, evaluated):
+    history = trainer(cfg_for(epochs=5, val_every=every)).fit(blobs(), blobs(seed=1))
+    assert [r["epoch"] for r in history if "val_accuracy" in r] == evaluated
+    assert all("train_loss" in r for r in history)
+
+
+def test_val_every_with_a_checkpoint_picked_on_validation_is_a_config_error():
+    from mllab.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="training.val_every: expected 1 with training.select"):
+        trainer(cfg_for(epochs=2, val_every=0, select="val_accuracy"))
+
+
+def test_curves_draw_validation_measured_on_some_epochs_only(tmp_path):
+    from mllab.report.figures import curves
+
+    history = [{"epoch": e, "train_loss": 1 / e, "train_accuracy": 0.5 + e / 10} for e in (1, 2, 3)]
+    history[-1].update(val_loss=0.4, val_accuracy=0.75)
+    assert curves(history, tmp_path / "c.png").is_file()
