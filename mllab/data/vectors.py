@@ -28,6 +28,7 @@ import numpy as np
 
 from mllab.core.registry import Registry
 from mllab.data.cache import cached_arrays
+from mllab.data.fetch import fetch_member
 from mllab.data.files import DataFile, MissingDataError, cache_dir, candidate_paths
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class VectorSet:
                                f"{[s.label for s in self.sources]}")
 
 
-@VECTORS.register("glove6b_100d", dim=100)
+@VECTORS.register("glove6b_100d")
 def glove6b_100d() -> VectorSet:
     """GloVe 6B, 100 dimensions (Wikipedia 2014 + Gigaword 5, 400k lower-cased words; PDDL)."""
     return VectorSet("glove6b_100d", 100, "glove", (
@@ -79,13 +80,17 @@ def vector_set(name: str) -> VectorSet:
     return VECTORS.get(name)()
 
 
+def _present(vs: VectorSet, src: VectorSource) -> Path | None:
+    """The first copy of ``src``'s file on the search path, if any."""
+    return next((p for p in candidate_paths((vs.folder,), src.file.name) if p.is_file()), None)
+
+
 def find_vectors(name: str) -> Path:
     """The first file of vector set ``name`` found, trying its sources in order; a one-line error if none."""
     vs = vector_set(name)
     for src in vs.sources:
-        for path in candidate_paths((vs.folder,), src.file.name):
-            if path.is_file():
-                return path
+        if path := _present(vs, src):
+            return path
     files = " or ".join(s.file.name for s in vs.sources)
     looked = ", ".join(dict.fromkeys(str(p.parent) for p in candidate_paths((vs.folder,), "x")))
     raise MissingDataError(f"word vectors {name}: {files} not found in {looked}; run 'mllab data fetch {name}' "
@@ -147,10 +152,10 @@ def vectors_for(name: str, vocab: Sequence[str]) -> tuple[np.ndarray, int]:
     tokens ``<...>``), and how many words were found."""
     words, matrix = load_vectors(name)
     index = {w: i for i, w in enumerate(words)}
-    rows = [index.get(w, -1) if not (w.startswith("<") and w.endswith(">")) else -1 for w in vocab]
+    rows = np.array([-1 if w.startswith("<") and w.endswith(">") else index.get(w, -1) for w in vocab], dtype=np.int64)
+    hit = rows >= 0
     out = np.zeros((len(vocab), matrix.shape[1]), dtype=np.float32)
-    hit = np.array([r >= 0 for r in rows], dtype=bool)
-    out[hit] = matrix[[r for r in rows if r >= 0]]
+    out[hit] = matrix[rows[hit]]
     return out, int(hit.sum())
 
 
@@ -159,9 +164,4 @@ def fetch_vectors(name: str, source: str | None = None) -> Path:
     ``MLLAB_CACHE/<folder>/`` (the archive is deleted after its file is extracted)."""
     vs = vector_set(name)
     src = vs.source(source) if source else vs.sources[0]
-    for path in candidate_paths((vs.folder,), src.file.name):
-        if path.is_file():
-            return path
-    from mllab.data.fetch import fetch_member
-
-    return fetch_member(f"word vectors {name}", src.archive, src.file, cache_dir() / vs.folder)
+    return _present(vs, src) or fetch_member(f"word vectors {name}", src.archive, src.file, cache_dir() / vs.folder)

@@ -55,9 +55,9 @@ def token_embedding(model: str, vocab_size: int, dim: int, vocab: Sequence[str] 
     ``glove6b_100d``, :mod:`mllab.data.vectors`) looked up for ``vocab`` when it names one."""
     table = None
     if vectors:
-        from mllab.data.vectors import VECTORS, vectors_for
+        from mllab.data.vectors import vector_set, vectors_for
 
-        want = VECTORS.entry(vectors).meta["dim"]
+        want = vector_set(vectors).dim
         if dim != want:
             raise ValueError(f"{model}: embed_dim must equal the {want} dimensions of vectors {vectors!r}; got {dim}: "
                              f"set model.params.embed_dim={want}")
@@ -65,7 +65,8 @@ def token_embedding(model: str, vocab_size: int, dim: int, vocab: Sequence[str] 
             raise ValueError(f"{model}: vectors need the dataset's vocabulary (info['vocab']); a text dataset gives it")
         table, found = vectors_for(vectors, vocab)
         log.info("%s: %d of %d words have a %s vector", model, found, len(vocab), vectors)
-    return TokenEmbedding(vocab_size, dim, vocab, known_words, subword_buckets, word_dropout=word_dropout, vectors=table)
+    return TokenEmbedding(vocab_size, dim, vocab, known_words, subword_buckets, word_dropout=word_dropout,
+                          vectors=table)
 
 
 class TokenEmbedding(nn.Module):
