@@ -108,7 +108,7 @@ def report(run: Path = typer.Argument(..., help="Run folder, group folder (all i
 # --- data -----------------------------------------------------------------------------
 @data_app.command("list")
 def data_list() -> None:
-    """Registered datasets and whether their files are found."""
+    """Registered datasets and word vectors, and whether their files are found."""
     from mllab.cli.commands import do_data_list
 
     do_data_list()
