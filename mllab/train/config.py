@@ -79,6 +79,12 @@ class AugmentConfig(Section):
                                  "probability (trains the embedding unseen test words get)")
 
 
+class ProgressiveResizeConfig(Section):
+    min_size: int = Field(0, ge=0, description="image side of the first epoch, growing to full size "
+                          "(mllab.train.resize); 0 = off")
+    ramp: float = Field(0.5, gt=0, le=1, description="fraction of the epochs over which the side grows to full")
+
+
 class EarlyStoppingConfig(Section):
     metric: str = "val_loss"
     patience: int = Field(0, ge=0, description="epochs without improvement before stopping; 0 = off")
@@ -95,6 +101,7 @@ class TrainingConfig(Section):
                                   "length (fewer recurrence steps; 0 = off)")
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    progressive_resize: ProgressiveResizeConfig = Field(default_factory=ProgressiveResizeConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
     select: str | None = Field(None, description="metric picking the best checkpoint, e.g. val_accuracy")
     grad_clip: float | None = Field(None, gt=0)

@@ -28,6 +28,7 @@ from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
 from mllab.train.precision import autocast, check_precision, to_float32
 from mllab.train.progress import EpochBar
+from mllab.train.resize import epoch_size, resize_batch
 from mllab.train.schedules import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ class Trainer:
             raise ConfigError(f"training.bucket_by_length: expected 0 for {type(model).__name__}, found "
                               f"{self.tcfg.bucket_by_length}; it groups rows of token ids by length and this "
                               f"model reads other inputs: set training.bucket_by_length=0")
+        if self.tcfg.progressive_resize.min_size and tokens:
+            raise ConfigError(f"training.progressive_resize.min_size: expected 0 for {type(model).__name__}, found "
+                              f"{self.tcfg.progressive_resize.min_size}; it scales images and this model reads "
+                              f"token ids: set training.progressive_resize.min_size=0")
         self.trim = trim_padding if tokens else _same
         self.layout = as_channels_last if self.channels_last else _same
         self.stop = False
@@ -103,6 +108,8 @@ class Trainer:
         self.scheduler = build_scheduler(self.optimizer, self.cfg.schedule, self.tcfg.epochs, steps)
         self.generator = torch.Generator().manual_seed(self.cfg.seed)
         self.penalized = penalized(self.model, self.cfg.penalty)
+        if self.tcfg.progressive_resize.min_size:
+            self._check_resizable(train)
         if resume:
             self._restore()
         history = []
@@ -118,9 +125,11 @@ class Trainer:
     def _epoch(self, epoch: int, train: Tensors, val: Tensors | None) -> dict[str, Any]:
         t0 = time.perf_counter()
         lr = self.optimizer.param_groups[0]["lr"]
-        train_metrics = self.train_epoch(train, epoch)
+        size = self._image_size(epoch, train)
+        train_metrics = self.train_epoch(train, epoch, size)
         seconds = time.perf_counter() - t0
-        record = {"epoch": epoch + 1, "lr": lr, **{f"train_{k}": v for k, v in train_metrics.items()}}
+        record = {"epoch": epoch + 1, "lr": lr, **({"image_size": size} if size else {}),
+                  **{f"train_{k}": v for k, v in train_metrics.items()}}
         if not math.isfinite(train_metrics["loss"]):
             raise NonFiniteLossError(
                 f"epoch {epoch + 1}: training loss is {train_metrics['loss']}; stopped. The last good checkpoint "
@@ -141,8 +150,39 @@ class Trainer:
         every = self.tcfg.val_every
         return epoch + 1 == self.tcfg.epochs or (every > 0 and (epoch + 1) % every == 0)
 
-    def train_epoch(self, data: Tensors, epoch: int) -> dict[str, float]:
-        """One pass over ``data`` in a fresh random order (:func:`~mllab.train.batching.epoch_batches`)."""
+    def _image_size(self, epoch: int, train: Tensors) -> int | None:
+        """The image side epoch ``epoch`` trains on under ``training.progressive_resize`` (None: off)."""
+        cfg = self.tcfg.progressive_resize
+        if not cfg.min_size:
+            return None
+        return epoch_size(epoch, epochs=self.tcfg.epochs, full=max(train.x.shape[-2:]), min_size=cfg.min_size,
+                          ramp=cfg.ramp)
+
+    def _check_resizable(self, train: Tensors) -> None:
+        """Refuse ``training.progressive_resize`` for inputs that are not images, a minimum size that is not
+        smaller than them, or a net that cannot read smaller images (one forward pass on two of them)."""
+        size = self.tcfg.progressive_resize.min_size
+        key = "training.progressive_resize.min_size"
+        if train.x.dim() != 4:
+            raise ConfigError(f"{key}: expected 0 for inputs that are not images (N, C, H, W), found {size} for "
+                              f"inputs of shape {tuple(train.x.shape)}; set {key}=0")
+        full = max(train.x.shape[-2:])
+        if size >= full:
+            raise ConfigError(f"{key}: expected an image side below the data's ({full} pixels, shape "
+                              f"{tuple(train.x.shape[1:])}), found {size}; lower it, or set it to 0 to train at "
+                              f"full size throughout")
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                self.model(self.layout(resize_batch(train.x[:2], size)))
+        except RuntimeError as e:
+            raise ConfigError(f"{key}: {type(self.model).__name__} cannot read {size}-pixel images "
+                              f"({str(e).splitlines()[0]}); set {key}=0, or use a net with global pooling "
+                              f"(vgg_bn, nin, small_cnn)") from e
+
+    def train_epoch(self, data: Tensors, epoch: int, size: int | None = None) -> dict[str, float]:
+        """One pass over ``data`` in a fresh random order (:func:`~mllab.train.batching.epoch_batches`),
+        its images scaled to ``size`` pixels a side when given (:mod:`~mllab.train.resize`)."""
         self.model.train()
         n, pool = len(data), self.tcfg.bucket_by_length
         lengths = token_lengths(data.x).cpu() if pool else None
@@ -156,6 +196,8 @@ class Trainer:
             xb, yb = self.trim(data.x[idx]), data.y[idx]
             if augment.enabled(self.tcfg.augment):
                 xb = augment.augment_batch(xb, self.tcfg.augment, self.generator)
+            if size:
+                xb = resize_batch(xb, size)
             xb = self.layout(xb)
             batch = self.step(xb, yb)
             for k, v in batch.items():

@@ -68,6 +68,16 @@ def test_a_config_error_stops_the_group_in_one_line_and_leaves_no_run_folder(tmp
                                 check=False).stderr  # asked for
 
 
+def test_progressive_resize_to_the_images_own_size_is_one_line_and_leaves_no_run_folder(tmp_path):
+    proc = mllab("train", "demo", "training.progressive_resize.min_size=8", "--seeds", "2", "--out", str(tmp_path),
+                 check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == ("error: training.progressive_resize.min_size: expected an image side below the "
+                                   "data's (8 pixels, shape (1, 8, 8)), found 8; lower it, or set it to 0 to train "
+                                   "at full size throughout")
+    assert not list(tmp_path.glob("demo/*/seed*"))
+
+
 def test_another_model_drops_the_recipe_model_params_and_says_so(tmp_path):
     proc = mllab("train", "demo", "model.name=mlp", "training.epochs=1", "--out", str(tmp_path), "--quiet")
     assert "model.name=mlp replaces small_cnn: its params ['channels', 'dropout'] are dropped" in proc.stderr

@@ -1,0 +1,41 @@
+"""Progressive resizing: train the first epochs on smaller images, which cost less per step.
+
+A convolution's cost and its activations grow with the number of pixels, so an epoch of 20 x 20 images costs
+about half an epoch of 28 x 28 ones on a small CNN (``bench/progressive_resize.py``).
+``training.progressive_resize: {min_size: S, ramp: F}`` trains epoch 1 on images scaled down to S pixels a side
+and grows the side linearly to full size at epoch F x epochs (rounded down to an even size; the last epoch at the
+latest); the remaining epochs, and every evaluation, use the images as they are. The net must read any size
+(global pooling: ``vgg_bn``, ``nin``, ``small_cnn``; the trainer refuses one that cannot). This is the
+progressive resizing of fast.ai's DAWNBench entries and FFCV's ImageNet recipes (Howard 2018; Leclerc et al.
+2023), where the last epochs at full size also re-fit BatchNorm's statistics to it.
+
+>>> [epoch_size(e, epochs=10, full=28, min_size=20, ramp=0.5) for e in range(10)]
+[20, 20, 22, 24, 26, 28, 28, 28, 28, 28]
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def epoch_size(epoch: int, *, epochs: int, full: int, min_size: int, ramp: float) -> int:
+    """The image side trained on in epoch ``epoch`` (from 0): ``min_size`` at the first, growing linearly to
+    ``full`` at epoch ``ramp * epochs`` (the last epoch at the latest) and after, rounded down to an even size
+    (never below ``min_size``)."""
+    ramp_epochs = min(ramp * epochs, epochs - 1)
+    if ramp_epochs <= 0 or epoch >= ramp_epochs:
+        return full
+    size = min_size + (full - min_size) * epoch / ramp_epochs
+    return max(min_size, int(size) // 2 * 2)
+
+
+def resize_batch(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Images (N, C, H, W) scaled so the longer side is ``size`` (bilinear with antialiasing: a smaller image
+    averages the pixels it merges, as a photo taken from further away would); unchanged at full size."""
+    h, w = x.shape[-2:]
+    if size >= max(h, w):
+        return x
+    scale = size / max(h, w)
+    out = (max(1, round(h * scale)), max(1, round(w * scale)))
+    return F.interpolate(x, size=out, mode="bilinear", antialias=True, align_corners=False)
