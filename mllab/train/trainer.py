@@ -228,15 +228,25 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self, data: Tensors) -> dict[str, float]:
         """Loss and metrics over ``data`` in eval mode (no penalties)."""
+        return self.evaluate_and_predict(data, predict=False)[0]
+
+    @torch.no_grad()
+    def evaluate_and_predict(self, data: Tensors, predict: bool = True) -> tuple[dict[str, float], torch.Tensor | None]:
+        """:meth:`evaluate` and, when ``predict`` (and the task predicts), :meth:`predict`'s labels from the same
+        forward passes: a test split with test-time augmentation is run through its views once, not twice."""
         self.model.eval()
         sums: dict[str, torch.Tensor] = {}
+        labels = []
         for start in range(0, len(data), self.tcfg.eval_batch_size):
             xb = self.layout(self.trim(data.x[start:start + self.tcfg.eval_batch_size]))
             yb = data.y[start:start + self.tcfg.eval_batch_size]
             out = self.eval_forward(xb)
             for k, v in self.task.sums(out, xb, yb, self.task.loss(out, xb, yb, self.model)).items():
                 sums[k] = sums[k] + v if k in sums else v
-        return self.task.metrics({k: float(v) for k, v in sums.items()}, len(data))
+            if predict and self.task.predict:
+                labels.append(self.task.predict(out))
+        metrics = self.task.metrics({k: float(v) for k, v in sums.items()}, len(data))
+        return metrics, torch.cat(labels) if labels else None
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:

@@ -154,6 +154,20 @@ def test_token_batches_trimmed_train_exactly_like_full_width_batches():
     assert ev_a == pytest.approx(ev_b)
 
 
+def test_evaluate_and_predict_gives_both_from_one_pass_over_the_views():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.Flatten(), nn.Linear(3 * 6 * 6, 3))
+    x, y = torch.rand(10, 1, 6, 6), torch.randint(0, 3, (10,))
+    t = Trainer(net, cfg_for(test_time_flip=True, test_time_shift=1, eval_batch_size=4),
+                ClassifyTask("cross_entropy", 3))
+    calls = []
+    net.register_forward_pre_hook(lambda module, args: calls.append(len(args[0])))
+    scores, labels = t.evaluate_and_predict(Tensors(x, y))
+    assert sum(calls) == 10 * 10  # ten views of each image, once
+    assert scores == t.evaluate(Tensors(x, y)) and torch.equal(labels, t.predict(x))
+    assert t.evaluate_and_predict(Tensors(x, y), predict=False)[1] is None
+
+
 def test_test_time_flip_evaluates_the_mean_of_image_and_mirror_outputs():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(1, 3, 3), nn.Flatten(), nn.Linear(3 * 4 * 4, 3))

@@ -100,12 +100,13 @@ class TorchBackend:
             model.load_state_dict(run.load_checkpoint("best", map_location=device)["model"])
         if cfg.output.figures:
             draw_weight_figures(model, splits, run, "trained")
-        final = {f"test_{k}": v for k, v in trainer.evaluate(test).items()}
+        scores, labels = trainer.evaluate_and_predict(test)
+        final = {f"test_{k}": v for k, v in scores.items()}
         final.update({k: v for k, v in history[-1].items() if k.startswith(("train_", "val_"))})
         if is_reconstruction(cfg):
             save_generative(model, test.x, run.path / "generative.npz", cfg.seed)
         else:
-            save_predictions(run.path, splits.test, splits.dataset.classes, trainer.predict(test.x).cpu().numpy())
+            save_predictions(run.path, splits.test, splits.dataset.classes, labels.cpu().numpy())
         return {
             "final": final, "epochs_done": len(history), "best_epoch": trainer.state["best_epoch"],
             "params": sum(p.numel() for p in model.parameters()),
