@@ -15,8 +15,15 @@ progressive resizing of fast.ai's DAWNBench entries and FFCV's ImageNet recipes 
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from mllab.core.errors import ConfigError
+
+KEY = "training.progressive_resize.min_size"
 
 
 def epoch_size(epoch: int, *, epochs: int, full: int, min_size: int, ramp: float) -> int:
@@ -39,3 +46,26 @@ def resize_batch(x: torch.Tensor, size: int) -> torch.Tensor:
     scale = size / max(h, w)
     out = (max(1, round(h * scale)), max(1, round(w * scale)))
     return F.interpolate(x, size=out, mode="bilinear", antialias=True, align_corners=False)
+
+
+def check_resizable(model: nn.Module, x: torch.Tensor, min_size: int,
+                    layout: Callable[[torch.Tensor], torch.Tensor]) -> None:
+    """Refuse progressive resizing (:class:`~mllab.core.errors.ConfigError`, naming the key) for inputs ``x`` that
+    are not images, a ``min_size`` not below their side, or a ``model`` that cannot read ``min_size``-pixel images
+    (one forward pass in eval mode on two of them, laid out by ``layout`` as training will)."""
+    if x.dim() != 4:
+        raise ConfigError(f"{KEY}: expected 0 for inputs that are not images (N, C, H, W), found {min_size} for "
+                          f"inputs of shape {tuple(x.shape)}; set {KEY}=0")
+    full = max(x.shape[-2:])
+    if min_size >= full:
+        raise ConfigError(f"{KEY}: expected an image side below the data's ({full} pixels, shape "
+                          f"{tuple(x.shape[1:])}), found {min_size}; lower it, or set it to 0 to train at full "
+                          f"size throughout")
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(layout(resize_batch(x[:2], min_size)))
+    except RuntimeError as e:
+        raise ConfigError(f"{KEY}: {type(model).__name__} cannot read {min_size}-pixel images "
+                          f"({str(e).splitlines()[0]}); set {KEY}=0, or use a net with global pooling "
+                          f"(vgg_bn, nin, small_cnn)") from e

@@ -28,7 +28,7 @@ from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
 from mllab.train.precision import autocast, check_precision, to_float32
 from mllab.train.progress import EpochBar
-from mllab.train.resize import epoch_size, resize_batch
+from mllab.train.resize import check_resizable, epoch_size, resize_batch
 from mllab.train.schedules import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(self.cfg.seed)
         self.penalized = penalized(self.model, self.cfg.penalty)
         if self.tcfg.progressive_resize.min_size:
-            self._check_resizable(train)
+            check_resizable(self.model, train.x, self.tcfg.progressive_resize.min_size, self.layout)
         if resume:
             self._restore()
         history = []
@@ -157,28 +157,6 @@ class Trainer:
             return None
         return epoch_size(epoch, epochs=self.tcfg.epochs, full=max(train.x.shape[-2:]), min_size=cfg.min_size,
                           ramp=cfg.ramp)
-
-    def _check_resizable(self, train: Tensors) -> None:
-        """Refuse ``training.progressive_resize`` for inputs that are not images, a minimum size that is not
-        smaller than them, or a net that cannot read smaller images (one forward pass on two of them)."""
-        size = self.tcfg.progressive_resize.min_size
-        key = "training.progressive_resize.min_size"
-        if train.x.dim() != 4:
-            raise ConfigError(f"{key}: expected 0 for inputs that are not images (N, C, H, W), found {size} for "
-                              f"inputs of shape {tuple(train.x.shape)}; set {key}=0")
-        full = max(train.x.shape[-2:])
-        if size >= full:
-            raise ConfigError(f"{key}: expected an image side below the data's ({full} pixels, shape "
-                              f"{tuple(train.x.shape[1:])}), found {size}; lower it, or set it to 0 to train at "
-                              f"full size throughout")
-        self.model.eval()
-        try:
-            with torch.no_grad():
-                self.model(self.layout(resize_batch(train.x[:2], size)))
-        except RuntimeError as e:
-            raise ConfigError(f"{key}: {type(self.model).__name__} cannot read {size}-pixel images "
-                              f"({str(e).splitlines()[0]}); set {key}=0, or use a net with global pooling "
-                              f"(vgg_bn, nin, small_cnn)") from e
 
     def train_epoch(self, data: Tensors, epoch: int, size: int | None = None) -> dict[str, float]:
         """One pass over ``data`` in a fresh random order (:func:`~mllab.train.batching.epoch_batches`),
