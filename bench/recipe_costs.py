@@ -10,7 +10,8 @@ and 1/8 (or 1/64 and 1/32) of the training rows scaled to all of them (``method:
 Recipes whose data (and stand-ins) are absent are left out.
 
 Recipes with a recorded run: ``--runs NAME=GROUP [...]`` takes the median CPU time of the group's completed
-seeds as the recipe's cost (``method: run``, with the thread count the seeds ran with).
+seeds as the recipe's cost (``method: run``, with the thread count the seeds ran with); an estimate never
+replaces such a row.
 
     OMP_NUM_THREADS=1 MLLAB_DATA=... python bench/recipe_costs.py [PATTERN]
     python bench/recipe_costs.py --runs best_mnist=runs/best_mnist/20261130-...
@@ -275,6 +276,9 @@ def main(pattern: str = "*") -> None:
     table["command"] = COMMAND
     recipes = table.setdefault("recipes", {})
     for name in RECIPES.names(pattern):
+        if recipes.get(name, {}).get("method") == "run":  # a recorded run outranks an estimate
+            print(f"{name:34s} kept: measured from run group {recipes[name].get('group')} (--runs replaces it)")
+            continue
         try:
             recipes[name] = measure(name)
         except MllabError as err:  # data absent here

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class MissingDataError(MllabError, FileNotFoundError):
-    """A dataset file is on none of the searched folders."""
+    """A dataset file (or a font a generated dataset draws with) is on none of the searched folders."""
 
 
 class ChecksumError(MllabError, ValueError):

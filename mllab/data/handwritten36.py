@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mllab.core.errors import MllabError
+from mllab.data.files import MissingDataError
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
 from mllab.data.glyphs import STROKE, normalize_glyph
@@ -74,7 +74,7 @@ def font_families(root: Path | None = None) -> tuple[dict[str, list[Path]], dict
     families = sorted(p for p, files in found.items() if files)
     train, held = [p for p in families if p not in HELD_OUT], [p for p in families if p in HELD_OUT]
     if not train or not held:
-        raise MllabError(f"handwritten36: {len(train)} training and {len(held)} held-out font families of the "
+        raise MissingDataError(f"handwritten36: {len(train)} training and {len(held)} held-out font families of the "
                          f"{len(FONT_PACKAGES)} handwriting font packages are installed under {root} (need one of "
                          f"each; held out: {', '.join(HELD_OUT)}). Install them: make fonts, or apt-get install "
                          f"{' '.join(FONT_PACKAGES)}")
