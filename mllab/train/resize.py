@@ -65,7 +65,7 @@ def check_resizable(model: nn.Module, x: torch.Tensor, min_size: int,
     try:
         with torch.no_grad():
             model(layout(resize_batch(x[:2], min_size)))
-    except RuntimeError as e:
+    except (RuntimeError, ValueError) as e:  # torch's shape mismatches; a net's own size checks
         raise ConfigError(f"{KEY}: {type(model).__name__} cannot read {min_size}-pixel images "
                           f"({str(e).splitlines()[0]}); set {KEY}=0, or use a net with global pooling "
                           f"(vgg_bn, nin, small_cnn)") from e

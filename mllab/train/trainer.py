@@ -28,6 +28,7 @@ from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
 from mllab.train.precision import autocast, check_precision, to_float32
 from mllab.train.progress import EpochBar
+from mllab.train.resize import KEY as RESIZE_KEY
 from mllab.train.resize import check_resizable, epoch_size, resize_batch
 from mllab.train.schedules import build_scheduler
 
@@ -93,9 +94,9 @@ class Trainer:
                               f"{self.tcfg.bucket_by_length}; it groups rows of token ids by length and this "
                               f"model reads other inputs: set training.bucket_by_length=0")
         if self.tcfg.progressive_resize.min_size and tokens:
-            raise ConfigError(f"training.progressive_resize.min_size: expected 0 for {type(model).__name__}, found "
+            raise ConfigError(f"{RESIZE_KEY}: expected 0 for {type(model).__name__}, found "
                               f"{self.tcfg.progressive_resize.min_size}; it scales images and this model reads "
-                              f"token ids: set training.progressive_resize.min_size=0")
+                              f"token ids: set {RESIZE_KEY}=0")
         self.trim = trim_padding if tokens else _same
         self.layout = as_channels_last if self.channels_last else _same
         self.stop = False
