@@ -1,9 +1,9 @@
 """Test-time views on trained runs: validation accuracy with no views, flip, flip + 1-pixel and flip + 2-pixel moves.
 
 For each run folder given (a torch image classifier trained with ``data.val_fraction`` > 0 and no checkpoint picked on
-validation), its last checkpoint's outputs (logits) on its own validation split are averaged over the views of
-:func:`mllab.train.augment.test_time_views`; the test split is not read. How ``training.test_time_shift`` was chosen
-for best_fashion (bench/RESULTS.md).
+validation), its last checkpoint is evaluated on its own validation split by the trainer with each setting of
+``training.test_time_flip`` / ``test_time_shift`` (outputs averaged over the views); the test split is not
+read. How ``training.test_time_shift`` was chosen for best_fashion (bench/RESULTS.md).
 
     OMP_NUM_THREADS=1 MLLAB_DATA=... .venv/bin/python bench/test_time_views.py RUN [RUN ...]
 """
@@ -16,19 +16,19 @@ import torch
 
 from mllab.experiments.features import prepare_data
 from mllab.runs.load import load_run
-from mllab.train.augment import test_time_views
+from mllab.train.tasks import ClassifyTask
+from mllab.train.trainer import Tensors, Trainer
 
 VARIANTS = {"none": (False, 0), "flip": (True, 0), "flip + 1 px": (True, 1), "flip + 2 px": (True, 2)}
 
 
-def accuracy(model, x: torch.Tensor, y: torch.Tensor, flip: bool, pixels: int) -> float:
-    hits = 0
-    with torch.no_grad():
-        for i in range(0, len(x), 1000):
-            views = test_time_views(x[i:i + 1000], flip, pixels)
-            out = sum(model(v) for v in views)  # the mean of the outputs, as the trainer's evaluation takes it
-            hits += int((out.argmax(1) == y[i:i + 1000]).sum())
-    return hits / len(x)
+def accuracy(run, model, x: torch.Tensor, y: torch.Tensor, flip: bool, pixels: int) -> float:
+    """Validation accuracy of ``model`` evaluated as the trainer does with these test-time views."""
+    training = run.config.training.model_copy(update={"test_time_flip": flip, "test_time_shift": pixels,
+                                                      "precision": "fp32"})
+    trainer = Trainer(model, run.config.model_copy(update={"training": training}),
+                      ClassifyTask(training.loss, run.spec.num_classes), quiet=True)
+    return trainer.evaluate(Tensors(x, y))["accuracy"]
 
 
 def main(paths: list[str]) -> None:
@@ -40,7 +40,7 @@ def main(paths: list[str]) -> None:
         splits = prepare_data(run.config.data)
         x, y = torch.as_tensor(splits.val.x).float(), torch.as_tensor(splits.val.y)
         model = run.model("last")
-        row = [f"{accuracy(model, x, y, *v):.4f}" for v in VARIANTS.values()]
+        row = [f"{accuracy(run, model, x, y, *v):.4f}" for v in VARIANTS.values()]
         print(f"| {'/'.join(str(path).rstrip('/').split('/')[-3:])} | " + " | ".join(row) + " |", flush=True)
 
 
