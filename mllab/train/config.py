@@ -100,6 +100,9 @@ class TrainingConfig(Section):
                                   "length before cutting it into batches, so a batch holds phrases of similar "
                                   "length (fewer recurrence steps; 0 = off)")
     label_smoothing: float = Field(0.0, ge=0, lt=1)
+    ema: float = Field(0.0, ge=0, lt=1, description="evaluate, predict and save an exponential moving average of "
+                       "the weights and BatchNorm statistics with this decay per step (mllab.train.averaging; "
+                       "0.999: about 1 000 steps); 0 = off")
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     progressive_resize: ProgressiveResizeConfig = Field(default_factory=ProgressiveResizeConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)

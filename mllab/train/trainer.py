@@ -9,6 +9,9 @@ After every epoch the trainer appends a line to ``metrics.jsonl`` and writes
 ``checkpoints/last.pt`` with the model, optimizer, scheduler, RNG states,
 best-so-far and early-stopping counters: ``fit(..., resume=True)`` continues a
 killed run and ends with the same metrics as an uninterrupted one (CPU).
+Under ``training.ema`` the checkpoint's ``model`` is the weight average that
+evaluation uses (:mod:`mllab.train.averaging`) and ``trained`` the net's own
+weights; ``fit`` ends with the average loaded into the net.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import torch
 
 from mllab.core.errors import ConfigError, NonFiniteLossError
 from mllab.train import augment
+from mllab.train.averaging import averaged_state, build_ema
 from mllab.train.batching import epoch_batches, token_lengths
 from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
@@ -100,6 +104,7 @@ class Trainer:
         self.trim = trim_padding if tokens else _same
         self.layout = as_channels_last if self.channels_last else _same
         self.stop = False
+        self.ema = None
         self.state = {"epoch": 0, "best_value": None, "best_epoch": None, "bad_epochs": 0}
 
     # --- the loop --------------------------------------------------------------------
@@ -109,6 +114,7 @@ class Trainer:
         self.scheduler = build_scheduler(self.optimizer, self.cfg.schedule, self.tcfg.epochs, steps)
         self.generator = torch.Generator().manual_seed(self.cfg.seed)
         self.penalized = penalized(self.model, self.cfg.penalty)
+        self.ema = build_ema(self.model, self.tcfg.ema)
         if self.tcfg.progressive_resize.min_size:
             check_resizable(self.model, train.x, self.tcfg.progressive_resize.min_size, self.layout)
         if resume:
@@ -121,6 +127,8 @@ class Trainer:
                 cb.on_epoch_end(self, record)
             if self.stop or self._early_stop(record):
                 break
+        if self.ema is not None:
+            self.model.load_state_dict(averaged_state(self.ema))
         return history
 
     def _epoch(self, epoch: int, train: Tensors, val: Tensors | None) -> dict[str, Any]:
@@ -202,6 +210,8 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tcfg.grad_clip)
         self.optimizer.step()
         self.scheduler.step()
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
         return self.task.sums(out, xb, yb, loss)
 
     @torch.no_grad()
@@ -213,14 +223,14 @@ class Trainer:
     def evaluate_and_predict(self, data: Tensors, predict: bool = True) -> tuple[dict[str, float], torch.Tensor | None]:
         """:meth:`evaluate` and, when ``predict`` (and the task predicts), :meth:`predict`'s labels from the same
         forward passes: a test split with test-time augmentation is run through its views once, not twice."""
-        self.model.eval()
+        model = self.evaluated().eval()
         sums: dict[str, torch.Tensor] = {}
         labels = []
         for start in range(0, len(data), self.tcfg.eval_batch_size):
             xb = self.layout(self.trim(data.x[start:start + self.tcfg.eval_batch_size]))
             yb = data.y[start:start + self.tcfg.eval_batch_size]
             out = self.eval_forward(xb)
-            for k, v in self.task.sums(out, xb, yb, self.task.loss(out, xb, yb, self.model)).items():
+            for k, v in self.task.sums(out, xb, yb, self.task.loss(out, xb, yb, model)).items():
                 sums[k] = sums[k] + v if k in sums else v
             if predict and self.task.predict:
                 labels.append(self.task.predict(out))
@@ -229,22 +239,28 @@ class Trainer:
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        self.model.eval()
+        self.evaluated().eval()
         bs = self.tcfg.eval_batch_size
         batches = (self.layout(self.trim(x[i:i + bs])) for i in range(0, len(x), bs))
         return torch.cat([self.task.predict(self.eval_forward(xb)) for xb in batches])
 
+    def evaluated(self) -> torch.nn.Module:
+        """The net that evaluation and prediction run: the weight average under ``training.ema``
+        (:mod:`~mllab.train.averaging`), else the trained net."""
+        return self.ema.module if self.ema is not None else self.model
+
     def eval_forward(self, xb: torch.Tensor):
-        """The model's output in evaluation; with ``training.test_time_flip`` / ``test_time_shift`` the mean over
-        the image's views (:func:`~mllab.train.augment.test_time_views`: test-time augmentation)."""
+        """The evaluated net's output (:meth:`evaluated`); with ``training.test_time_flip`` / ``test_time_shift``
+        the mean over the image's views (:func:`~mllab.train.augment.test_time_views`: test-time augmentation)."""
         flip, pixels = self.tcfg.test_time_flip, self.tcfg.test_time_shift
+        model = self.evaluated()
         if not (flip or pixels):
-            return self.model(xb)
+            return model(xb)
         if xb.dim() != 4:
             raise ValueError(f"training.test_time_flip/test_time_shift average a classifier's outputs over views of "
                              f"images (N, C, H, W); got inputs of shape {tuple(xb.shape)}: turn them off here")
         views = augment.test_time_views(xb, flip, pixels)
-        return sum(self.model(v) for v in views) / len(views)
+        return sum(model(v) for v in views) / len(views)
 
     # --- best checkpoint, early stopping, resume ---------------------------------------
     def _improved(self, metric: str, value: float) -> bool:
@@ -262,7 +278,7 @@ class Trainer:
         if self._improved(metric, record[metric]):
             self.state.update(best_value=record[metric], best_epoch=record["epoch"], bad_epochs=0)
             if self.tcfg.select and self.run is not None:
-                self.run.save_checkpoint("best", {"model": self.model.state_dict(), "epoch": record["epoch"]})
+                self.run.save_checkpoint("best", {"model": self.evaluated().state_dict(), "epoch": record["epoch"]})
         else:
             self.state["bad_epochs"] += 1
 
@@ -278,8 +294,11 @@ class Trainer:
         if self.run is None:
             return
         self.run.append_metrics(record)
+        averaging = {} if self.ema is None else {"trained": self.model.state_dict(),
+                                                 "ema_updates": int(self.ema.n_averaged)}
         self.run.save_checkpoint("last", {
-            "model": self.model.state_dict(),
+            "model": self.evaluated().state_dict(),
+            **averaging,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "rng": {"torch": torch.get_rng_state(), "generator": self.generator.get_state(),
@@ -289,7 +308,7 @@ class Trainer:
 
     def _restore(self) -> None:
         ckpt = self.run.load_checkpoint("last", map_location=self.device)
-        self.model.load_state_dict(ckpt["model"])
+        self._restore_weights(ckpt)
         self.optimizer.load_state_dict(ckpt["optimizer"])
         self.scheduler.load_state_dict(ckpt["scheduler"])
         torch.set_rng_state(ckpt["rng"]["torch"].cpu())
@@ -299,3 +318,19 @@ class Trainer:
         self.state = dict(ckpt["state"])
         self.run.truncate_metrics(self.state["epoch"])
         log.info("resumed %s after epoch %d", self.run.path, self.state["epoch"])
+
+    def _restore_weights(self, ckpt: dict[str, Any]) -> None:
+        """The trained net's weights from a ``last`` checkpoint and, under ``training.ema``, the average's: its
+        ``model`` is what evaluation saw (the average), ``trained`` the weights training goes on from."""
+        if self.ema is None:
+            if "trained" in ckpt:
+                raise ConfigError("training.ema: expected the checkpoint's value (> 0), found 0; this run was "
+                                  "trained with weight averaging: resume it with its own config")
+            self.model.load_state_dict(ckpt["model"])
+            return
+        if "trained" not in ckpt:
+            raise ConfigError(f"training.ema: expected 0 as in the checkpoint, found {self.tcfg.ema}; this run was "
+                              f"trained without weight averaging: resume it with its own config")
+        self.model.load_state_dict(ckpt["trained"])
+        self.ema.module.load_state_dict(ckpt["model"])
+        self.ema.n_averaged.fill_(ckpt["ema_updates"])

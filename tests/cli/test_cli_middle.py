@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cli_run import ENV, mllab
+from mllab.runs.rundir import RunDir
 
 NUMPY_MLP = ["demo", "model.backend=numpy", "model.name=mlp", "model.params={hidden: [32]}", "optimizer.name=sgd",
              "optimizer.lr=0.1", "optimizer.momentum=0.9", "schedule.name=constant", "training.augment={}",
@@ -56,6 +57,17 @@ def test_eval_reproduces_the_recorded_metrics_of_a_label_smoothed_classifier_and
         assert len(recorded) >= 2, recorded
         for key, value in recorded.items():
             assert f"{key.replace('_', ' ')}: {value:.4f}" in out, (experiment, key, out)
+
+
+def test_eval_of_a_weight_averaged_run_scores_the_average_it_recorded(tmp_path):
+    """training.ema: the checkpoint eval reads holds the average the run's test metrics came from."""
+    mllab("train", "demo", "training.epochs=2", "training.ema=0.9", "--out", str(tmp_path), "--quiet")
+    run = next(tmp_path.glob("demo/*/seed0"))
+    final = summary(run)["final"]
+    assert "trained" in RunDir(run).load_checkpoint("last")  # the net's own weights, kept for a resume
+    out = mllab("eval", str(run)).stdout
+    assert out.split() == ["test", "loss:", f"{final['test_loss']:.4f}", "test", "accuracy:",
+                           f"{final['test_accuracy']:.4f}"]
 
 
 def test_a_numpy_run_whose_loss_blows_up_is_recorded_as_diverged(tmp_path):
