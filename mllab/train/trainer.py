@@ -11,7 +11,8 @@ best-so-far and early-stopping counters: ``fit(..., resume=True)`` continues a
 killed run and ends with the same metrics as an uninterrupted one (CPU).
 Under ``training.ema`` the checkpoint's ``model`` is the weight average that
 evaluation uses (:mod:`mllab.train.averaging`) and ``trained`` the net's own
-weights; ``fit`` ends with the average loaded into the net.
+weights; ``fit`` ends with the average loaded into the net, which evaluation
+runs from then on.
 """
 
 from __future__ import annotations
@@ -127,8 +128,9 @@ class Trainer:
                 cb.on_epoch_end(self, record)
             if self.stop or self._early_stop(record):
                 break
-        if self.ema is not None:
+        if self.ema is not None:  # from here on the net is the average (a best checkpoint loaded into it counts)
             self.model.load_state_dict(averaged_state(self.ema))
+            self.ema = None
         return history
 
     def _epoch(self, epoch: int, train: Tensors, val: Tensors | None) -> dict[str, Any]:

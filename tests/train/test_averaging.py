@@ -75,6 +75,20 @@ def test_the_average_differs_from_the_last_step_and_off_means_the_last_step():
     assert not torch.allclose(averaged.model[0].weight, plain.model[0].weight)
 
 
+def test_after_fit_evaluation_runs_the_net_so_a_best_checkpoint_loaded_into_it_is_what_is_scored(tmp_path):
+    run = RunDir(tmp_path / "r").create()
+    t = Trainer(net(), cfg_for(ema=DECAY, select="val_accuracy"), ClassifyTask("cross_entropy", 3), run, quiet=True)
+    t.fit(blobs(), blobs(seed=1))
+    best = run.load_checkpoint("best")["model"]
+    t.model.load_state_dict(best)  # what the torch backend does under training.select
+    reference = net()
+    reference.load_state_dict(best)
+    test = blobs(seed=2)
+    with torch.no_grad():
+        out = reference.eval()(test.x)
+    assert t.evaluate(test)["loss"] == pytest.approx(nn.functional.cross_entropy(out, test.y).item(), rel=1e-6)
+
+
 class Kill(Callback):
     def on_epoch_end(self, trainer, record):
         if record["epoch"] == 2:
