@@ -7,6 +7,7 @@ the ``best`` checkpoint and the saved model see; the net keeps training on its o
 averages over about 1 / (1 - D) steps: 0.999 is about two epochs of 54 000 images at batch 128. This is the
 weight averaging of Polyak & Juditsky (1992) as fast-training recipes use it (timm's ``ModelEmaV2``).
 
+>>> import torch
 >>> from torch import nn
 >>> net = nn.Linear(1, 1)
 >>> ema = build_ema(net, 0.5)
@@ -21,7 +22,6 @@ weight averaging of Polyak & Juditsky (1992) as fast-training recipes use it (ti
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -32,8 +32,3 @@ def build_ema(model: nn.Module, decay: float) -> AveragedModel | None:
     if not decay:
         return None
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
-
-
-def averaged_state(ema: AveragedModel) -> dict[str, torch.Tensor]:
-    """The averaged net's weights, keyed as the trained net's (what a checkpoint's ``model`` holds)."""
-    return ema.module.state_dict()

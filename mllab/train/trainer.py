@@ -27,7 +27,7 @@ import torch
 
 from mllab.core.errors import ConfigError, NonFiniteLossError
 from mllab.train import augment
-from mllab.train.averaging import averaged_state, build_ema
+from mllab.train.averaging import build_ema
 from mllab.train.batching import epoch_batches, token_lengths
 from mllab.train.memory_format import as_channels_last, wants_channels_last
 from mllab.train.optim import build_optimizer, penalized, penalty_term
@@ -129,7 +129,7 @@ class Trainer:
             if self.stop or self._early_stop(record):
                 break
         if self.ema is not None:  # from here on the net is the average (a best checkpoint loaded into it counts)
-            self.model.load_state_dict(averaged_state(self.ema))
+            self.model.load_state_dict(self.ema.module.state_dict())
             self.ema = None
         return history
 

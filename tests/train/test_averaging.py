@@ -4,22 +4,20 @@ import re
 
 import pytest
 import torch
+from toy_data import blobs as toy_blobs
 from torch import nn
 
 from mllab.core.errors import ConfigError
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
 from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Callback, Tensors, Trainer
+from mllab.train.trainer import Callback, Trainer
 
 DECAY = 0.8
 
 
-def blobs(n=300, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randint(0, 3, (n,), generator=g)
-    centers = torch.tensor([[2.0, 0.0], [-2.0, 1.0], [0.0, -2.5]])
-    return Tensors(centers[y] + 0.6 * torch.randn(n, 2, generator=g), y)
+def blobs(seed=0):
+    return toy_blobs(300, seed)
 
 
 def net():

@@ -2,6 +2,7 @@ import json
 
 import pytest
 import torch
+from toy_data import blobs
 from torch import nn
 
 from mllab.core.errors import NonFiniteLossError
@@ -9,13 +10,6 @@ from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
 from mllab.train.tasks import ClassifyTask
 from mllab.train.trainer import Callback, Tensors, Trainer
-
-
-def blobs(n=600, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randint(0, 3, (n,), generator=g)
-    centers = torch.tensor([[2.0, 0.0], [-2.0, 1.0], [0.0, -2.5]])
-    return Tensors(centers[y] + 0.6 * torch.randn(n, 2, generator=g), y)
 
 
 def model():
