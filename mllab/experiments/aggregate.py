@@ -1,4 +1,5 @@
-"""Tables over seeds: mean, std, max of every final metric (report 003's format)."""
+"""Tables over seeds: mean, sample std (ddof=1) and the best seed of every final metric (report 003's format;
+the best is the lowest loss, the highest accuracy)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mllab.core.files import atomic_write_text
 from mllab.runs.published import dataset_note, lookup, published_text, run_metric
+from mllab.runs.seed_stats import STD_DDOF, STD_LABEL, best_over_seeds, summarize
 
 
-def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """``{metric: {mean, std, max, min, n}}`` over completed runs; std is the population std (ddof=0)."""
+def aggregate(summaries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``{metric: {mean, std, max, min, n}}`` over completed runs; std is the sample std (ddof=1; None for
+    one seed), as the reports publish it."""
     done = [s for s in summaries if s.get("status") == "completed"]
     metrics = sorted({k for s in done for k in s.get("final", {})})
-    table = {}
-    for m in metrics:
-        v = np.array([s["final"][m] for s in done if m in s["final"]], dtype=float)
-        table[m] = {"mean": float(v.mean()), "std": float(v.std()), "max": float(v.max()),
-                    "min": float(v.min()), "n": int(len(v))}
+    table = {m: summarize([s["final"][m] for s in done if m in s["final"]]) for m in metrics}
     for m in ("wall_seconds", "cpu_seconds"):
-        v = np.array([s[m] for s in done if m in s], dtype=float)
-        if len(v):
-            table[m] = {"mean": float(v.mean()), "std": float(v.std()), "max": float(v.max()),
-                        "min": float(v.min()), "n": int(len(v))}
+        values = [s[m] for s in done if m in s]
+        if values:
+            table[m] = summarize(values)
     return table
 
 
@@ -38,18 +34,22 @@ def published_vs_measured(ids: list[str], table: dict[str, dict[str, float]]) ->
     return rows
 
 
-def markdown_table(cfg, table: dict[str, dict[str, float]], comparison: list[dict[str, Any]]) -> str:
+def _num(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def markdown_table(cfg, table: dict[str, dict[str, Any]], comparison: list[dict[str, Any]]) -> str:
     lines = [f"# {cfg.experiment}: {cfg.model.name} on {cfg.data.name}", "",
-             "| metric | mean | std | max | n |", "|---|---:|---:|---:|---:|"]
+             f"| metric | mean | {STD_LABEL} | best seed | n |", "|---|---:|---:|---:|---:|"]
     for m, t in table.items():
-        lines.append(f"| {m} | {t['mean']:.4f} | {t['std']:.4g} | {t['max']:.4f} | {t['n']} |")
+        lines.append(f"| {m} | {t['mean']:.4f} | {_num(t['std'], '.4g')} | {best_over_seeds(m, t):.4f} | {t['n']} |")
     if comparison:
         lines += ["", "| published id | published model | dataset | metric | published "
-                      f"| this {cfg.model.name} (mean +- std) |",
+                      f"| this {cfg.model.name} (mean +- {STD_LABEL}) |",
                   "|---|---|---|---|---:|---:|"]
         for c in comparison:
             ours = c["measured"]
-            measured = f"{ours['mean']:.4f} +- {ours['std']:.4f}" if ours else "-"
+            measured = f"{ours['mean']:.4f} +- {_num(ours['std'], '.4f')}" if ours else "-"
             lines.append(f"| {c['id']} | {c['model']} | {c['dataset']} | {c['metric']} "
                          f"| {published_text(c['published'], c.get('published_std'))} | {measured} |")
         note = dataset_note(cfg.data.name, [c["dataset"] for c in comparison], cfg.data.stands_in_for)
@@ -64,7 +64,7 @@ def write_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str, 
     result = {"group": str(group), "experiment": cfg.experiment, "model": cfg.model.name, "dataset": cfg.data.name,
               "stands_in_for": cfg.data.stands_in_for,
               "seeds": [s["seed"] for s in summaries], "runs": [s["path"] for s in summaries],
-              "table": table, "published_vs_measured": comparison, "summaries": summaries}
+              "table": table, "std_ddof": STD_DDOF, "published_vs_measured": comparison, "summaries": summaries}
     group.mkdir(parents=True, exist_ok=True)
     atomic_write_text(group / "aggregate.json", json.dumps(result, indent=2))
     atomic_write_text(group / "table.md", markdown_table(cfg, table, comparison))

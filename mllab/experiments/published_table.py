@@ -11,7 +11,6 @@ the group. Everything is read back from the run folders, so the table in
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import yaml
 
 from mllab.core.config import flatten
 from mllab.runs.published import published_rows, published_text, run_metric
+from mllab.runs.seed_stats import best_over_seeds, read_aggregate
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class Row:
     published_std: float | None
     published_n: int | None
     ours: float
-    ours_std: float
-    ours_max: float
+    ours_std: float | None  # the sample std over seeds (None for one seed)
+    ours_best: float        # the best seed (the highest accuracy or PSNR, the lowest loss)
     seeds: int
     dataset: str
     published_dataset: str
@@ -48,14 +48,13 @@ class Row:
 
     @property
     def p_value(self) -> float | None:
-        """Welch's t-test of ours against the published runs (both stds read as sample stds), when defined."""
+        """Welch's t-test of ours against the published runs (both stds are sample stds), when defined."""
         if not self.comparable or not self.published_std or not self.published_n or self.published_n < 2 \
-                or self.seeds < 2:
+                or self.seeds < 2 or self.ours_std is None:
             return None
         from scipy.stats import ttest_ind_from_stats
 
-        ours_sample_std = self.ours_std * (self.seeds / (self.seeds - 1)) ** 0.5  # aggregate keeps ddof=0
-        return float(ttest_ind_from_stats(self.ours, ours_sample_std, self.seeds, self.published,
+        return float(ttest_ind_from_stats(self.ours, self.ours_std, self.seeds, self.published,
                                           self.published_std, self.published_n, equal_var=False).pvalue)
 
 
@@ -69,7 +68,7 @@ def find_groups(root: Path) -> list[Path]:
 
 def group_rows(group: Path) -> list[Row]:
     """The rows of one seed group (none when it refers to no published number or no seed completed)."""
-    agg = json.loads((group / "aggregate.json").read_text())
+    agg = read_aggregate(group / "aggregate.json")
     done = [s for s in agg["summaries"] if s.get("status") == "completed"]
     if not agg.get("published_vs_measured") or not done:
         return []
@@ -86,7 +85,7 @@ def group_rows(group: Path) -> list[Row]:
         rows.append(Row(
             experiment=agg["experiment"], published_id=comp["id"], metric=comp["metric"], published=comp["published"],
             published_std=comp.get("published_std"), published_n=ref.get("runs"),
-            ours=ours["mean"], ours_std=ours["std"], ours_max=ours["max"], seeds=ours["n"],
+            ours=ours["mean"], ours_std=ours["std"], ours_best=best_over_seeds(run_metric(comp["metric"]), ours), seeds=ours["n"],
             dataset=agg["dataset"], published_dataset=comp["dataset"],
             epochs=epochs, seconds_per_seed=statistics.median(s["wall_seconds"] for s in done),
             command=command, group=str(group)))
@@ -160,7 +159,7 @@ def collect(root: Path, experiment: str | None = None, min_seeds: int = 1, lates
 
 
 def markdown(rows: list[Row]) -> str:
-    lines = ["| experiment | published id | published (mean +- std, runs) | ours (mean +- std, seeds; max) "
+    lines = ["| experiment | published id | published (mean +- std, runs) | ours (mean +- sample std, seeds; best seed) "
              "| ours - published | Welch p | epochs | s per seed | dataset | command |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
@@ -177,7 +176,7 @@ def markdown(rows: list[Row]) -> str:
 def _ours_cell(r: Row) -> str:
     if r.seeds == 1:
         return f"{_num(r.ours, r.metric)} (1 seed)"
-    return f"{_num(r.ours, r.metric)} +- {_num(r.ours_std, r.metric)} ({r.seeds}; {_num(r.ours_max, r.metric)})"
+    return f"{_num(r.ours, r.metric)} +- {_num(r.ours_std, r.metric)} ({r.seeds}; {_num(r.ours_best, r.metric)})"
 
 
 def _published_cell(r: Row) -> str:

@@ -11,11 +11,12 @@ def summaries(values, status="completed"):
             for i, v in enumerate(values)]
 
 
-def test_mean_std_max_match_numpy_and_skip_failed_runs():
+def test_mean_sample_std_max_match_numpy_and_skip_failed_runs():
     runs = summaries([0.98, 0.99, 0.97]) + summaries([0.1], status="diverged")
     t = aggregate(runs)["test_accuracy"]
     v = np.array([0.98, 0.99, 0.97])
-    assert (t["mean"], t["std"], t["max"], t["n"]) == pytest.approx((v.mean(), v.std(), v.max(), 3))
+    assert (t["mean"], t["std"], t["max"], t["n"]) == pytest.approx((v.mean(), v.std(ddof=1), v.max(), 3))
+    assert aggregate(summaries([0.98]))["test_accuracy"]["std"] is None  # one seed: no spread to estimate
 
 
 def test_published_vs_measured_uses_the_reference_rows():
@@ -23,7 +24,8 @@ def test_published_vs_measured_uses_the_reference_rows():
     rows = published_vs_measured(["s003-lenet-mnist-l2"], table)
     assert rows[0]["published"] == 0.9901 and rows[0]["measured"]["n"] == 2
     md = markdown_table(resolve_config({}), table, rows)
-    assert "| s003-lenet-mnist-l2 | lenet5 | mnist | test_accuracy | 0.9901 +- 0.0008 | 0.9905 +- 0.0005 |" in md
+    assert "| s003-lenet-mnist-l2 | lenet5 | mnist | test_accuracy | 0.9901 +- 0.0008 | 0.9905 +- 0.0007 |" in md
+    assert "(mean +- std (n-1))" in md
 
 
 def test_each_published_row_names_its_model_next_to_the_run_model():
@@ -31,7 +33,7 @@ def test_each_published_row_names_its_model_next_to_the_run_model():
     rows = published_vs_measured(["s002-ae-psnr", "s002-pca-psnr"], aggregate(summaries([0.5])))
     assert [r["model"] for r in rows] == ["autoencoder_scratch", "pca"]
     md = markdown_table(resolve_config({"model": {"name": "conv_autoencoder"}}), {}, rows)
-    assert "| published id | published model |" in md and "this conv_autoencoder (mean +- std)" in md
+    assert "| published id | published model |" in md and "this conv_autoencoder (mean +- std (n-1))" in md
     assert "| s002-pca-psnr | pca | nist36 |" in md
 
 

@@ -1,5 +1,6 @@
 """The runs-folder table of published vs measured (``mllab runs published``)."""
 
+import json
 import math
 
 import pytest
@@ -7,7 +8,9 @@ from scipy.stats import t as student_t
 
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.published_table import Row, collect, markdown
-from mllab.experiments.recipes import config_for
+from mllab.experiments.recipes import RECIPES, config_for
+from mllab.runs.published import lookup
+from mllab.runs.seed_stats import best_over_seeds
 
 
 def make_group(root, name, cfg, accuracies, epochs_done=None):
@@ -58,7 +61,41 @@ def test_rows_compare_same_dataset_numbers_with_welch_t_test(tmp_path):
     assert row.p_value == pytest.approx(2 * student_t.sf(abs(t), df), rel=1e-9)
     assert row.command == "mllab train s003_lenet_mnist_l2 --seeds 3"
     line = markdown([row]).splitlines()[2]
-    assert "| 0.9901 +- 0.0008 (5) | 0.9910 +- 0.0008 (3; 0.9920) | +0.0009 |" in line
+    assert "| 0.9901 +- 0.0008 (5) | 0.9910 +- 0.0010 (3; 0.9920) | +0.0009 |" in line  # ours: the sample std
+
+
+def test_an_aggregate_written_with_the_population_std_reads_as_the_sample_std(tmp_path):
+    """Run folders from before the sample std give the same row (and Welch p) as new ones."""
+    cfg = config_for("s003_lenet_mnist_l2", ["seeds=3"])
+    group = make_group(tmp_path, "20260101-000000-lenet5-aaaa", cfg, [0.990, 0.991, 0.992])
+    (new,) = collect(tmp_path)
+    agg = json.loads((group / "aggregate.json").read_text())
+    del agg["std_ddof"]
+    for stats in [*agg["table"].values(), *(c["measured"] for c in agg["published_vs_measured"])]:
+        stats["std"] = stats["std"] * math.sqrt((stats["n"] - 1) / stats["n"])  # as older mllab wrote it
+    (group / "aggregate.json").write_text(json.dumps(agg))
+    (old,) = collect(tmp_path)
+    assert old.ours_std == pytest.approx(0.001) and old.p_value == pytest.approx(new.p_value)
+
+
+def test_a_loss_s_best_seed_is_its_lowest_and_one_seed_has_no_std(tmp_path):
+    cfg = config_for("s003_lenet_mnist_l2")
+    summaries = [{"status": "completed", "seed": k, "path": str(tmp_path / f"seed{k}"), "wall_seconds": 1.0,
+                  "final": {"test_loss": loss}} for k, loss in enumerate((0.3, 0.1, 0.2))]
+    table = write_group(tmp_path / "g", cfg, summaries)["table"]
+    assert best_over_seeds("test_loss", table["test_loss"]) == 0.1
+    assert "| test_loss | 0.2000 | 0.1 | 0.1000 | 3 |" in (tmp_path / "g" / "table.md").read_text()
+    one = write_group(tmp_path / "one", cfg, summaries[:1])
+    assert one["table"]["test_loss"]["std"] is None
+    assert "| test_loss | 0.3000 | - | 0.3000 | 1 |" in (tmp_path / "one" / "table.md").read_text()
+
+
+def test_no_recipe_names_the_same_published_number_twice():
+    """s000_nin named Table V's NiN and Table VI's 9-non-linear row: one network, one number, printed twice."""
+    for name in RECIPES.names():
+        rows = lookup(config_for(name).published)
+        numbers = [(r["dataset"], r["model"], r["metric"], r.get("value")) for r in rows if r.get("value") is not None]
+        assert len(numbers) == len(set(numbers)), f"{name} names one published number twice: {numbers}"
 
 
 def test_a_shortened_run_says_so_and_another_dataset_is_not_compared(tmp_path):
