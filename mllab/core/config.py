@@ -14,12 +14,16 @@ sections themselves live with the package they configure (``data.config``,
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Callable
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from mllab.core.errors import ConfigError
+from mllab.core.names import NAME_RULE, name_problem
+from mllab.core.yamlfile import one_line, parse_yaml
+
+MAX_KEY_DEPTH = 16  # sections nest 3-4 levels; model.params may hold a few more
 
 
 class Section(BaseModel):
@@ -35,10 +39,30 @@ def registered(registry: Callable[[], Any], *extra: str) -> AfterValidator:
     def check(name: str) -> str:
         reg = registry()
         if name not in extra and name not in reg:
-            raise ValueError(f"unknown {reg.kind} {name!r}; choose one of {', '.join([*extra, *reg.names()])}")
+            choices = [*extra, *reg.names()]
+            raise ValueError(f"unknown {reg.kind} {name!r}; choose one of {', '.join(choices)}{did_you_mean(name, choices)}")
         return name
 
     return AfterValidator(check)
+
+
+def folder_named() -> AfterValidator:
+    """A validator accepting a name that can be one folder under the runs root (:mod:`mllab.core.names`):
+    an experiment, or a model whose name goes into its group's folder name."""
+
+    def check(name: str) -> str:
+        problem = name_problem(name)
+        if problem:
+            raise ValueError(f"not one folder name ({problem}); {NAME_RULE}")
+        return name
+
+    return AfterValidator(check)
+
+
+def did_you_mean(name: object, choices: list[str]) -> str:
+    """``"; did you mean epochs?"`` when a choice is close to ``name``, else ``""``."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -51,15 +75,18 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
-    """``"training.epochs=5"`` -> ``(["training", "epochs"], 5)``; values are parsed as YAML."""
+    """``"training.epochs=5"`` -> ``(["training", "epochs"], 5)``; values are parsed as YAML (bounded, no tags:
+    :func:`~mllab.core.yamlfile.parse_yaml`)."""
     key, sep, raw = item.partition("=")
+    shown = repr(item if len(item) <= 80 else item[:80] + "...")
     if not sep or not key.strip():
-        raise ConfigError(f"override {item!r}: expected key=value, e.g. training.epochs=5")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as err:
-        raise ConfigError(f"override {item!r}: value is not valid YAML ({err.problem})") from None
-    return key.strip().split("."), value
+        raise ConfigError(f"override {shown}: expected key=value, e.g. training.epochs=5")
+    path = key.strip().split(".")
+    if any(not part or not part.isprintable() for part in path) or len(path) > MAX_KEY_DEPTH:
+        raise ConfigError(f"override {shown}: the key must be dot-separated names of printable characters, at most "
+                          f"{MAX_KEY_DEPTH} deep, e.g. training.epochs=5")
+    value = parse_yaml(raw, f"override {shown}, value") if raw.strip() else ""
+    return path, value
 
 
 def set_path(tree: dict, path: list[str], value: Any) -> None:
@@ -82,15 +109,18 @@ def validate(model: type[BaseModel], tree: dict[str, Any]) -> BaseModel:
 
 
 def format_validation_error(err: ValidationError, root: type[BaseModel]) -> str:
-    lines = ["invalid config:"]
+    """One line: ``invalid config: a.b: what is wrong | c: ...``, each bad key path with the expected and
+    found value (an unknown key: the keys allowed there, and the closest one)."""
+    problems = []
     for e in err.errors():
-        path = ".".join(str(p) for p in e["loc"])
+        path = one_line(".".join(str(p) for p in e["loc"]), 120)
         if e["type"] == "extra_forbidden":
-            allowed = ", ".join(_allowed_keys(root, e["loc"][:-1]))
-            lines.append(f"  {path}: unknown key; allowed here: {allowed}")
+            allowed = _allowed_keys(root, e["loc"][:-1])
+            problems.append(f"{path}: unknown key; allowed here: {', '.join(allowed)}"
+                            f"{did_you_mean(e['loc'][-1], allowed)}")
         else:
-            lines.append(f"  {path}: {e['msg']} (found {e.get('input')!r})")
-    return "\n".join(lines)
+            problems.append(f"{path}: {one_line(e['msg'])} (found {one_line(repr(e.get('input')), 120)})")
+    return "invalid config: " + " | ".join(problems)
 
 
 def _allowed_keys(root: type[BaseModel], loc: tuple) -> list[str]:

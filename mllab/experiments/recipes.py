@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mllab.core.errors import ConfigError
 from mllab.core.registry import Registry
+from mllab.core.yamlfile import parse_yaml, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ def _recipe_files():
 
 def _register_all() -> None:
     for path in _recipe_files():
-        text = path.read_text()
-        head = yaml.safe_load(text) or {}
-        RECIPES.add(path.name[:-5], lambda text=text: yaml.safe_load(text),
+        text, source = path.read_text(), f"mllab/recipes/{path.name}"
+        head = parse_yaml(text, source) or {}
+        RECIPES.add(path.name[:-5], lambda text=text, source=source: parse_yaml(text, source),
                     description=head.get("description", ""), published=head.get("published", []))
 
 
@@ -63,7 +63,10 @@ def config_for(target: str, overrides: list[str] = ()):
 
     tree = drop_params_of_a_replaced_model(load_recipe(target), overrides)
     tree.setdefault("recipe", target)
-    tree["overrides"] = list(tree.get("overrides") or []) + [o for o in overrides if not o.startswith("seeds=")]
+    recorded = tree.get("overrides") or []
+    if not isinstance(recorded, list) or not all(isinstance(o, str) for o in recorded):
+        raise ConfigError(f"{target}: 'overrides' must be a list of key=value texts, found {recorded!r}")
+    tree["overrides"] = recorded + [o for o in overrides if not o.startswith("seeds=")]
     return resolve_config(tree, overrides)
 
 
@@ -74,7 +77,7 @@ def drop_params_of_a_replaced_model(tree: dict[str, Any], overrides: list[str]) 
     from mllab.core.config import parse_override
 
     names = [value for path, value in map(parse_override, overrides) if path == ["model", "name"]]
-    model = tree.get("model") or {}
+    model = _model_section(tree, "config")
     if not names or names[-1] == model.get("name") or not model.get("params"):
         return tree
     log.warning("model.name=%s replaces %s: its params %s are dropped (set model.params.* for %s if needed)",
@@ -84,22 +87,48 @@ def drop_params_of_a_replaced_model(tree: dict[str, Any], overrides: list[str]) 
 
 def load_recipe(name_or_path: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """A recipe name or a YAML file path -> the config mapping with ``extends`` resolved."""
-    path = Path(name_or_path)
-    if name_or_path.endswith((".yaml", ".yml")) or path.is_file():
-        if not path.is_file():
-            raise FileNotFoundError(f"config file {name_or_path} does not exist")
-        tree = yaml.safe_load(path.read_text()) or {}
-    else:
-        tree = RECIPES.get(name_or_path)()
-    if not isinstance(tree, dict):
-        raise ValueError(f"{name_or_path}: a config must be a YAML mapping, found {type(tree).__name__}")
+    tree = _read_config(name_or_path)
     parent = tree.pop("extends", None)
     if parent is None:
         return tree
+    if not isinstance(parent, str) or not parent.strip():
+        raise ConfigError(f"{name_or_path}: 'extends' must name a recipe or a YAML file, found {parent!r} "
+                          f"({type(parent).__name__}); e.g. extends: demo")
     if parent in _seen:
-        raise ValueError(f"recipe {name_or_path}: 'extends' cycle through {parent}")
+        raise ConfigError(f"recipe {name_or_path}: 'extends' cycle through {parent}")
     base = load_recipe(parent, _seen + (name_or_path,))
-    new_model = tree.get("model", {}).get("name")
-    if new_model and new_model != base.get("model", {}).get("name"):
+    new_model = _model_section(tree, name_or_path).get("name")
+    if new_model and new_model != _model_section(base, parent).get("name"):
         base = {**base, "model": {k: v for k, v in base.get("model", {}).items() if k != "params"}}
     return merge(base, tree)
+
+
+def _read_config(name_or_path: str) -> dict[str, Any]:
+    """The mapping of a YAML config file, or of a packaged recipe when ``name_or_path`` is no file's name.
+    A folder, an empty file and a top level that is not a mapping are refused in one line."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        resume = any((path / f).is_file() for f in ("config.yaml", "group.yaml"))
+        raise ConfigError(f"{name_or_path} is a folder, not a config file or a recipe: give a YAML file or a recipe "
+                          f"name ('mllab recipes list')" + (f"; to continue this run: mllab train --resume "
+                                                            f"{name_or_path}" if resume else ""))
+    if name_or_path.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise ConfigError(f"config file {name_or_path} does not exist")
+        tree = read_yaml(path)
+    else:
+        tree = RECIPES.get(name_or_path)()
+    if tree is None:
+        raise ConfigError(f"{name_or_path} is empty: a config is a YAML mapping, e.g. 'extends: demo' then the "
+                          f"keys it changes")
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{name_or_path}: a config must be a YAML mapping (key: value lines), found a "
+                          f"{type(tree).__name__}")
+    return tree
+
+
+def _model_section(tree: dict[str, Any], source: str) -> dict[str, Any]:
+    model = tree.get("model") or {}
+    if not isinstance(model, dict):
+        raise ConfigError(f"{source}: 'model' must be a section (model: {{name: ...}}), found {model!r}")
+    return model

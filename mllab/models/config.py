@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from mllab.core.config import Section, registered
+from mllab.core.config import Section, folder_named, registered
 
 
 def _inits():
@@ -16,7 +16,8 @@ def _inits():
 
 
 class ModelConfig(Section):
-    name: str = "small_cnn"
+    name: Annotated[str, folder_named()] = Field("small_cnn", description="a registered model (its name is part "
+                                                 "of the group folder's)")
     params: dict[str, Any] = Field(default_factory=dict, description="keyword params of the model factory")
     init: Annotated[str, registered(_inits, "default")] = Field(
         "default", description="weight init of Linear/Conv layers (default: the framework's own)")

@@ -11,12 +11,12 @@ config is saved with every run (``config.yaml``), so a run can be rebuilt from i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import Field, field_validator
 
-from mllab.core.config import Section, deep_copy, parse_override, set_path, validate
+from mllab.core.config import Section, deep_copy, folder_named, parse_override, set_path, validate
 from mllab.data.config import DataConfig
 from mllab.models.config import ModelConfig
 from mllab.train.config import OptimizerConfig, PenaltyConfig, ScheduleConfig, TrainingConfig
@@ -28,7 +28,8 @@ class OutputConfig(Section):
 
 
 class RunConfig(Section):
-    experiment: str = "default"
+    experiment: Annotated[str, folder_named()] = Field("default", description="the folder under the runs root "
+                                                       "this run is filed in: runs/<experiment>/")
     description: str = ""
     published: list[str] = Field(default_factory=list, description="ids in reference/published.yaml")
     recipe: str | None = Field(None, description="the recipe name or config file this run was built from "
