@@ -17,6 +17,7 @@ engine        files (``RUN/checkpoints/``)            content
 
 from __future__ import annotations
 
+import io
 import pickle
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,10 @@ def missing(run_path: Path, name: str) -> NotARunError:
 def save_torch(path: Path, state: dict[str, Any]) -> Path:
     import torch
 
+    buffer = io.BytesIO()  # torch's own file writer reports a full disk as "unexpected pos": write it ourselves
+    torch.save(state, buffer)
     with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buffer.getbuffer())
     return path
 
 
