@@ -40,7 +40,8 @@ def registered(registry: Callable[[], Any], *extra: str) -> AfterValidator:
         reg = registry()
         if name not in extra and name not in reg:
             choices = [*extra, *reg.names()]
-            raise ValueError(f"unknown {reg.kind} {name!r}; choose one of {', '.join(choices)}{did_you_mean(name, choices)}")
+            raise ValueError(f"unknown {reg.kind} {name!r}; choose one of {', '.join(choices)}"
+                             f"{did_you_mean(name, choices)}")
         return name
 
     return AfterValidator(check)

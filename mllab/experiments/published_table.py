@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from mllab.core.config import flatten
+from mllab.core.yamlfile import read_yaml
 from mllab.runs.published import published_rows, published_text, run_metric
 from mllab.runs.seed_stats import best_over_seeds, read_aggregate
 
@@ -73,7 +74,7 @@ def group_rows(group: Path) -> list[Row]:
     if not agg.get("published_vs_measured") or not done:
         return []
     config = group / Path(agg["runs"][0]).name / "config.yaml"  # under the group: the folder may have moved
-    cfg = yaml.safe_load(config.read_text())
+    cfg = read_yaml(config)
     epochs, command = epochs_text(cfg, done), rebuild_command(cfg, config, len(agg["runs"]))
     known = published_rows()
     rows = []

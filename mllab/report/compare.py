@@ -15,11 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mllab.core import plotting
 from mllab.core.config import flatten
 from mllab.core.errors import ConfigError, NotARunError
+from mllab.core.yamlfile import read_yaml
 from mllab.runs.rundir import RunDir
 
 # differ between any two runs, say nothing about the setting, or repeat it (overrides show as the keys they set)
@@ -61,7 +60,7 @@ def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: li
     ``labels``: one per run folder; default: their config differences.
     """
     runs = run_folders(paths)
-    labels = labels or config_differences([yaml.safe_load((r / "config.yaml").read_text()) for r in runs])
+    labels = labels or config_differences([read_yaml(r / "config.yaml") for r in runs])
     histories = [RunDir(r).read_metrics() for r in runs]
     missing = [m for m in metrics if not any(m in rec for h in histories for rec in h)]
     if missing:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from mllab.core.errors import ConfigError, NotARunError
+from mllab.core.yamlfile import read_yaml
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
 
@@ -32,7 +31,7 @@ def group_config(group: Path):
     """A group's config: ``group.yaml``, else (older groups) its lowest seed's config over the seeds present."""
     group = Path(group)
     if (group / GROUP_CONFIG).is_file():
-        return resolve_config(yaml.safe_load((group / GROUP_CONFIG).read_text()))
+        return resolve_config(read_yaml(group / GROUP_CONFIG))
     seeds = sorted(int(p.parent.name[4:]) for p in group.glob("seed*/config.yaml") if p.parent.name[4:].isdigit())
     if not seeds:
         raise NotARunError(f"{group}: neither {GROUP_CONFIG} nor seed*/config.yaml here: "

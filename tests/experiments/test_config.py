@@ -1,8 +1,12 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from mllab.core.config import parse_override
 from mllab.core.errors import ConfigError
-from mllab.experiments.recipes import RECIPES, load_recipe, merge
+from mllab.core.names import name_problem, under
+from mllab.experiments.recipes import RECIPES, config_for, load_recipe, merge
 from mllab.runs.config import RunConfig, resolve_config
 
 
@@ -71,3 +75,67 @@ def test_extends_with_another_model_drops_the_base_models_params(tmp_path):
 def test_every_packaged_recipe_validates():
     for name in RECIPES.names():
         resolve_config(load_recipe(name))
+
+
+def test_unknown_keys_and_names_suggest_the_closest():
+    with pytest.raises(ConfigError, match=r"training.epoch: unknown key; allowed here: .*; did you mean epochs\?$"):
+        resolve_config({}, ["training.epoch=3"])
+    with pytest.raises(ConfigError, match=r"unknown optimizer 'adm'; choose one of .*; did you mean adam or adamw\?"):
+        resolve_config({}, ["optimizer.name=adm"])
+
+
+def test_every_problem_of_a_config_is_on_one_line():
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"training": {"epochs": 0, "batch_size": "x"}, "bogus\nkey": 1})
+    message = str(err.value)
+    assert "\n" not in message and message.count(" | ") == 2 and "bogus\\nkey: unknown key" in message
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("description=a\x01b", "override 'description=a\\x01b', value:1:2: not valid YAML: character '\\x01'"),
+    ("a..b=1", "override 'a..b=1': the key must be dot-separated names"),
+    ("a\x07.b=1", "the key must be dot-separated names of printable characters"),
+    (".".join("k" * 20) + "=1", "at most 16 deep"),
+    ("x=!!python/name:os.system", "explicit YAML tag '!!python/name:os.system' refused"),
+    ("x=" + "[" * 100 + "]" * 100, "nested deeper than 64 levels"),
+])
+def test_odd_overrides_are_one_line(item, expected):
+    with pytest.raises(ConfigError) as err:
+        parse_override(item)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["../../x", "/tmp/x", "..", ".", "a/b", "a\\b", "", " ", "a\x00b", "new\nline",
+                                  "x" * 300])
+def test_names_that_would_leave_the_runs_root_are_refused(name):
+    assert name_problem(name)
+    with pytest.raises(ConfigError, match=r"experiment: Value error, not one folder name"):
+        resolve_config({"experiment": name})
+    with pytest.raises(ConfigError, match=r"model.name: Value error, not one folder name"):
+        resolve_config({"model": {"name": name}})
+    with pytest.raises(ConfigError, match=r"folder name .*: not one folder name"):
+        under("runs", "demo", name)
+
+
+def test_plain_names_are_folders_under_the_root():
+    assert [name_problem(n) for n in ("demo", "s003_lenet-mnist.v2", "étude")] == [None] * 3
+    assert under("runs", "demo", "g1") == Path("runs/demo/g1")
+
+
+def test_a_config_that_is_not_a_mapping_or_extends_a_non_name_is_one_line(tmp_path):
+    cases = {"extends: 5\n": "'extends' must name a recipe or a YAML file, found 5 (int)",
+             "extends: [demo]\n": "found ['demo'] (list)",
+             "": "is empty: a config is a YAML mapping",
+             "- a\n": "a config must be a YAML mapping (key: value lines), found a list",
+             "extends: demo\nmodel: 5\n": "'model' must be a section",
+             "overrides: 5\n": "'overrides' must be a list of key=value texts"}
+    for text, expected in cases.items():
+        (tmp_path / "c.yaml").write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(expected)):
+            config_for(str(tmp_path / "c.yaml"))
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text(f"extends: {cycle}\n")
+    with pytest.raises(ConfigError, match="'extends' cycle"):
+        load_recipe(str(cycle))
+    with pytest.raises(ConfigError, match="is a folder, not a config file or a recipe"):
+        load_recipe(str(tmp_path))
