@@ -16,15 +16,24 @@ def sweep(
     workers: int = typer.Option(1, "--workers", min=1, help="Trials at a time (torch threads: cores // workers)."),
     address: str | None = typer.Option(None, "--address", help="HOST:PORT of a Ray cluster to join "
                                           "(default: a local Ray on 127.0.0.1, stopped at the end)."),
+    metric: str | None = typer.Option(None, "--metric", help="The metric whose mean over seeds chooses the best "
+                                      "setting (default: val_accuracy, else val_psnr, else val_loss); never a "
+                                      "test_ metric."),
+    mode: str | None = typer.Option(None, "--mode", help="max or min: which way --metric is better (default: "
+                                    "min for losses, max otherwise)."),
     out: Path | None = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Train every setting of a grid with several seeds: mllab sweep demo --grid optimizer.lr=0.003,0.01 --seeds 2
 
     Each trial is a run folder under runs/<experiment>/sweep-<recipe>-<hash>/<setting>/seed<k>; the sweep
-    folder holds sweep.yaml, table.md/.csv/.html (mean, std, max over seeds per setting, best marked) and
+    folder holds sweep.yaml, table.md/.csv/.html (mean, sample std and best seed over seeds per setting) and
     report.html. Running the same command again resumes the sweep: finished trials are kept, killed ones
-    continue from their last checkpoint."""
+    continue from their last checkpoint.
+
+    The best setting is chosen on validation and reported on test: the highest (--mode max) or lowest mean
+    over seeds of --metric, by default val_accuracy (max), else val_psnr (max), else val_loss (min). A test_
+    metric is refused; trials without a validation split (data.val_fraction=0) get no best setting."""
     from mllab.cli.errors import fail, user_errors
     from mllab.sweep.sweep import run_sweep
 
@@ -33,7 +42,8 @@ def sweep(
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with user_errors():
-            result = run_sweep(args[0], list(args[1:]), grid, seeds, executor, workers, address, out, quiet)
+            result = run_sweep(args[0], list(args[1:]), grid, seeds, executor, workers, address, out, quiet,
+                               metric=metric, mode=mode)
     except KeyboardInterrupt:
         typer.echo("interrupted; finished trials are kept: run the same command again to resume the sweep", err=True)
         raise typer.Exit(130) from None

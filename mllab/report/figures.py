@@ -95,7 +95,7 @@ def generative(gen: dict[str, np.ndarray], folder: Path) -> list[Path | None]:
 
 
 def band_curves(groups: list[tuple[str, list[list[dict[str, Any]]]]], metrics: list[str], path: Path) -> Path | None:
-    """One panel per metric: each group's mean over its seeds per epoch, with a mean +- std band.
+    """One panel per metric: each group's mean over its seeds per epoch, with a mean +- sample std band.
 
     ``groups``: ``(label, [history of each seed])``; epochs that not every seed reached use the seeds that did.
     """
@@ -115,7 +115,8 @@ def band_curves(groups: list[tuple[str, list[list[dict[str, Any]]]]], metrics: l
                 continue
             epochs = sorted(by_epoch)
             mean = np.array([np.mean(by_epoch[e]) for e in epochs])
-            std = np.array([np.std(by_epoch[e]) for e in epochs])
+            # the sample std, as the tables give it; one seed: no band
+            std = np.array([np.std(by_epoch[e], ddof=1) if len(by_epoch[e]) > 1 else 0.0 for e in epochs])
             line = ax.plot(epochs, mean, marker="o" if len(epochs) < 12 else None, ms=3, label=label)[0]
             ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
         ax.set_xlabel("epoch")

@@ -8,14 +8,16 @@ Built from the group folder alone (``aggregate.json`` and the seeds' files), lik
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from markupsafe import Markup
 
 from mllab.core.files import atomic_write_text
 from mllab.report import figures, pages
 from mllab.report.compare import compare_curves
 from mllab.runs.published import dataset_note, published_text
 from mllab.runs.rundir import RunDir
+from mllab.runs.seed_stats import STD_LABEL, best_over_seeds, read_aggregate
 
 CURVES = ("train_loss", "val_loss", "val_accuracy", "train_accuracy", "val_psnr")
 
@@ -26,11 +28,12 @@ def write_group_report(group: Path) -> Path:
     agg_path = group / "aggregate.json"
     if not agg_path.is_file():
         raise FileNotFoundError(f"{group}: no aggregate.json (not a group folder: give runs/<experiment>/<group>)")
-    agg = json.loads(agg_path.read_text())
-    parts = ["<h2>Over seeds</h2>", pages.table(["metric", "mean", "std", "max", "n"],
-             [[m, t["mean"], t["std"], t["max"], t["n"]] for m, t in agg["table"].items()])]
+    agg = read_aggregate(agg_path)
+    parts = [pages.heading("Over seeds"),
+             pages.table(["metric", "mean", STD_LABEL, "best seed (lowest loss, highest otherwise)", "n"],
+                         [[m, t["mean"], t["std"], best_over_seeds(m, t), t["n"]] for m, t in agg["table"].items()])]
     if agg.get("published_vs_measured"):
-        parts += ["<h2>Published vs measured</h2>", _published(agg)]
+        parts += [pages.heading("Published vs measured"), _published(agg)]
     seeds = sorted((p.parent for p in group.glob("seed*/metrics.jsonl")), key=lambda p: _seed_number(p.name))
     if seeds:
         histories = [RunDir(s).read_metrics() for s in seeds]
@@ -38,18 +41,18 @@ def write_group_report(group: Path) -> Path:
         metrics = [m for m in CURVES if m in first][:3]
         band = figures.band_curves([(f"{len(seeds)} seeds", histories)], metrics, group / "figures" / "band.png")
         if band:
-            parts += ["<h2>Curves</h2>", pages.figure(band, f"Mean over the {len(seeds)} seeds per epoch, with a "
-                                                      "band of mean +- std.")]
+            parts += [pages.heading("Curves"), pages.figure(band, f"Mean over the {len(seeds)} seeds per epoch, "
+                                                             f"with a band of mean +- {STD_LABEL}.")]
         if metrics:
             each = compare_curves(seeds, metrics, group / "seeds.png", [s.name for s in seeds])
             parts.append(pages.figure(each, "The same metrics, one line per seed."))
-    parts += ["<h2>Seeds</h2>", _seed_table(group, seeds)]
+    parts += [pages.heading("Seeds"), _seed_table(group, seeds)]
     config = group / "group.yaml"
     if config.is_file():
-        parts += ["<h2>Config</h2><pre>" + pages.html.escape(config.read_text()) + "</pre>"]
+        parts += [pages.heading("Config"), pages.pre(config.read_text())]
     title = f"{agg['experiment']}: {agg['model']} on {agg['dataset']}, {len(agg['seeds'])} seeds"
     target = group / "report.html"
-    atomic_write_text(target, pages.page(title, "".join(parts), _nav(group)))
+    atomic_write_text(target, pages.page(title, pages.join(parts), _nav(group)))
     return target
 
 
@@ -57,16 +60,16 @@ def _seed_number(name: str) -> int:
     return int(name[4:]) if name[4:].isdigit() else 0
 
 
-def _published(agg: dict) -> str:
+def _published(agg: dict) -> Markup:
     rows = [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"], c.get("published_std")),
              *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
             for c in agg["published_vs_measured"]]
     note = dataset_note(agg["dataset"], [c["dataset"] for c in agg["published_vs_measured"]], agg.get("stands_in_for"))
-    return pages.table(["published id", "published model", "dataset", "metric", "published",
-                        f"this {agg['model']}: mean", "std"], rows) + (f"<p>{pages.html.escape(note)}</p>" if note else "")
+    return pages.join([pages.table(["published id", "published model", "dataset", "metric", "published",
+                                    f"this {agg['model']}: mean", STD_LABEL], rows), pages.paragraph(note)])
 
 
-def _seed_table(group: Path, seeds: list[Path]) -> str:
+def _seed_table(group: Path, seeds: list[Path]) -> Markup:
     rows, metrics = [], []
     summaries = [RunDir(s).read_summary() for s in seeds]
     metrics = sorted({m for s in summaries for m in s.get("final", {})})
@@ -74,14 +77,14 @@ def _seed_table(group: Path, seeds: list[Path]) -> str:
         rows.append([pages.link(f"{s.name}/report.html", s.name), summary.get("status"),
                      *[summary.get("final", {}).get(m) for m in metrics], summary.get("wall_seconds"),
                      summary.get("cpu_seconds"), summary.get("threads")])
-    return pages.table(["seed", "status", *metrics, "seconds", "CPU seconds", "threads"], rows, raw=[0])
+    return pages.table(["seed", "status", *metrics, "seconds", "CPU seconds", "threads"], rows)
 
 
-def _nav(group: Path) -> str:
+def _nav(group: Path) -> Markup:
     """Links up: the sweep this group belongs to (if any) and the runs index."""
     links = []
     if (group.parent / "sweep.yaml").is_file():
         links.append(pages.link("../report.html", f"sweep {group.parent.name}"))
     index = group.parent.parent / "index.html" if not links else group.parent.parent.parent / "index.html"
     links.append(pages.link(pages.relative(index, group), "all runs"))
-    return "".join(links)
+    return pages.join(links)

@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 import numpy as np
+from markupsafe import Markup
 
 from mllab.core.files import atomic_write_text
 from mllab.report import figures, pages
@@ -48,45 +48,43 @@ CAPTIONS = {
 HIDDEN = ("owner", "path", "run_id")  # machine and process ids stay in summary.json, out of the page
 
 
-def _explain(run: RunDir) -> str:
+def _explain(run: RunDir) -> Markup:
     """Whatever ``RUN/explain/`` holds (written by 'mllab explain' and 'mllab probe'): its figures, captioned
     by their file names, and the probe table."""
     folder = run.path / "explain"
     pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
     if not pngs:
-        return ""
-    probe, table = folder / "probe.json", ""
+        return Markup("")
+    probe, table = folder / "probe.json", Markup("")
     if probe.is_file():
         rows = json.loads(probe.read_text())
         keys = ["layer", "dim", "linear_probe_accuracy", "knn_accuracy", "separability"]
-        table = f"<h3>Layer-wise probes</h3>{pages.table(keys, [[r.get(k, '-') for k in keys] for r in rows])}"
-    return f"<h2>Inside the model</h2>{table}" + "".join(pages.figure(p, f"explain/{p.name}") for p in pngs)
+        table = pages.join([pages.heading("Layer-wise probes", 3),
+                            pages.table(keys, [[r.get(k, "-") for k in keys] for r in rows])])
+    return pages.join([pages.heading("Inside the model"), table,
+                       *(pages.figure(p, f"explain/{p.name}") for p in pngs)])
 
 
-
-
-def _fmt(v) -> str:
-    return html.escape(pages.readable(v))
-
-
-def _published(summary: dict) -> str:
+def _published(summary: dict) -> Markup:
     """Published vs measured for the report rows this run's recipe names."""
     from mllab.runs.published import dataset_note, lookup, published_text, run_metric
 
     if not summary.get("published"):
-        return ""
+        return Markup("")
     published = lookup(summary["published"])
     rows = [[row["id"], row["model"], row["dataset"], row["setting"], published_text(row.get("value"), row.get("std")),
              summary.get("final", {}).get(run_metric(row["metric"]), "-")] for row in published]
     header = ["published id", "published model", "dataset", "setting", "published",
               f"this run ({summary.get('model', '-')})"]
     note = dataset_note(summary.get("dataset"), [r["dataset"] for r in published], summary.get("stands_in_for"))
-    return f"<h2>Published vs measured</h2>{pages.table(header, rows)}{paragraph(note)}"
+    return pages.join([pages.heading("Published vs measured"), pages.table(header, rows), pages.paragraph(note)])
 
 
-def paragraph(text: str) -> str:
-    """``<p>text</p>``, escaped; nothing for no text."""
-    return f"<p>{html.escape(text)}</p>" if text else ""
+RUN_PAGE = (
+    '<div class="side"><div><h2>Final metrics</h2>{{ final }}</div><div><h2>Run</h2>{{ facts }}</div></div>'
+    "{{ published }}{% if error %}<h2>Error</h2><pre>{{ error }}</pre>{% endif %}"
+    "<h2>Figures</h2>{{ figures }}{{ explain }}<h2>Config</h2><pre>{{ config }}</pre>"
+    "<h2>Summary</h2><pre>{{ summary }}</pre>")
 
 
 def write_report(run: RunDir) -> Path:
@@ -101,22 +99,19 @@ def write_report(run: RunDir) -> Path:
     order = list(CAPTIONS)  # the curves first, then the test split's figures; others by name after them
     pngs = sorted(run.figures.glob("*.png"),
                   key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
-    figs = "".join(pages.figure(p, f"{p.stem.replace('_', ' ')}: {CAPTIONS[p.stem]}" if p.stem in CAPTIONS
-                                else p.stem.replace("_", " ")) for p in pngs)
-    error = f"<h2>Error</h2><pre>{html.escape(summary['error'])}</pre>" if summary.get("error") else ""
+    figs = pages.join(pages.figure(p, f"{p.stem.replace('_', ' ')}: {CAPTIONS[p.stem]}" if p.stem in CAPTIONS
+                                   else p.stem.replace("_", " ")) for p in pngs)
     shown = {k: v for k, v in summary.items() if k not in HIDDEN}
-    final = pages.table(['metric', 'value'], list(summary.get('final', {}).items()), False)
-    body = (f'<div class="side"><div><h2>Final metrics</h2>{final}</div>'
-            f"<div><h2>Run</h2>{pages.table(['fact', 'value'], list(facts.items()), False)}</div></div>"
-            f"{_published(summary)}{error}"
-            f"<h2>Figures</h2>{figs}{_explain(run)}<h2>Config</h2><pre>{html.escape(config)}</pre>"
-            f"<h2>Summary</h2><pre>{html.escape(json.dumps(shown, indent=2, default=str))}</pre>")
+    body = pages.render(RUN_PAGE, final=pages.table(["metric", "value"], list(summary.get("final", {}).items()), False),
+                        facts=pages.table(["fact", "value"], list(facts.items()), False),
+                        published=_published(summary), error=summary.get("error") or "", figures=figs,
+                        explain=_explain(run), config=config, summary=json.dumps(shown, indent=2, default=str))
     target = run.path / "report.html"
     atomic_write_text(target, pages.page(title, body, _nav(run.path)))
     return target
 
 
-def _nav(path: Path) -> str:
+def _nav(path: Path) -> Markup:
     """Links up to the run's group, its sweep, and the runs index (those that exist or will)."""
     links, up = [], path.parent
     if (up / "group.yaml").is_file() or (up / "aggregate.json").is_file():
@@ -125,4 +120,4 @@ def _nav(path: Path) -> str:
         links.append(pages.link("../../report.html", f"sweep {up.parent.name}"))
         up = up.parent
     links.append(pages.link(pages.relative(up.parent.parent / "index.html", path), "all runs"))
-    return "".join(links)
+    return pages.join(links)

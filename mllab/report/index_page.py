@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from markupsafe import Markup
 
 from mllab.core.config import flatten
 from mllab.core.files import atomic_write_text
+from mllab.core.yamlfile import read_yaml
 from mllab.report import pages
 from mllab.runs.index import list_runs
 
 # the hyper-parameters a reader compares runs by (the rest is in each run's config)
 HYPER = ("optimizer.lr", "training.epochs", "training.batch_size", "penalty.l2")
+
+
+INDEX_PAGE = ("<p>{{ n }} runs recorded in <code>index.sqlite</code>. Click a column header to sort.</p>"
+              "{% if sweeps %}<h2>Sweeps</h2><ul>{% for s in sweeps %}<li>{{ s }}</li>{% endfor %}</ul>{% endif %}"
+              "<h2>Runs</h2>{{ runs }}")
 
 
 def write_index(root: Path, limit: int = 100000) -> Path:
@@ -39,10 +45,8 @@ def write_index(root: Path, limit: int = 100000) -> Path:
                      *[cfg.get(k) for k in HYPER], *[(r["metrics"] or {}).get(m) for m in metrics],
                      (r["started"] or "")[:16].replace("T", " ")])
     sweeps = sorted(root.glob("*/sweep-*/report.html"))
-    body = (f"<p>{len(runs)} runs recorded in <code>index.sqlite</code>. Click a column header to sort.</p>"
-            + ("<h2>Sweeps</h2><ul>" + "".join(f"<li>{pages.link(pages.relative(s, root), s.parent.name)}</li>"
-                                               for s in sweeps) + "</ul>" if sweeps else "")
-            + "<h2>Runs</h2>" + pages.table(header, rows, raw=[0, 1]))
+    body = pages.render(INDEX_PAGE, n=len(runs), sweeps=[pages.link(pages.relative(s, root), s.parent.name)
+                                                         for s in sweeps], runs=pages.table(header, rows))
     target = root / "index.html"
     atomic_write_text(target, pages.page("All runs", body))
     return target
@@ -50,13 +54,13 @@ def write_index(root: Path, limit: int = 100000) -> Path:
 
 def _config(run: Path) -> dict:
     path = run / "config.yaml"
-    return flatten(yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    return flatten(read_yaml(path) or {}) if path.is_file() else {}
 
 
-def _group_link(group: Path, root: Path) -> str:
+def _group_link(group: Path, root: Path) -> Markup:
     """The run's seed group, and the sweep it belongs to, as links where their pages exist."""
     text = pages.link(pages.relative(group / "report.html", root), group.name) if (group / "report.html").is_file() \
-        else pages.html.escape(group.name)
+        else Markup("") + group.name  # escaped
     if (group.parent / "sweep.yaml").is_file():
-        text += " in " + pages.link(pages.relative(group.parent / "report.html", root), group.parent.name)
+        text += Markup(" in ") + pages.link(pages.relative(group.parent / "report.html", root), group.parent.name)
     return text

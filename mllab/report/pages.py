@@ -1,5 +1,6 @@
 """What every page shares: one stylesheet, sortable tables (a few lines of inline script, no network),
-readable numbers, figures embedded with captions.
+readable numbers, figures embedded with captions, and the one way markup is made (:func:`render`, jinja2
+with autoescaping): every value from a config, a file name or a command reaches a page escaped.
 
 >>> readable(148.54), readable(0.98765432), readable(0.00012345), readable(3), readable(2.0)
 ('148.5', '0.9877', '0.0001234', '3', '2')
@@ -8,11 +9,15 @@ readable numbers, figures embedded with captions.
 from __future__ import annotations
 
 import base64
-import html
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; padding: 0 1em; color: #222; }
@@ -64,42 +69,85 @@ def readable(v: Any) -> str:
     return str(v)
 
 
-def cell(v: Any) -> str:
-    """A ``<td>``: numbers right-aligned, with the exact value kept for sorting."""
+def render(source: str, **values: Any) -> Markup:
+    """HTML from a jinja2 template with autoescaping: the one way the pages make markup. Every value is
+    escaped unless it is :class:`Markup` that this function (or a helper built on it) made.
+
+    >>> render("<p>{{ text }}</p>", text="<img src=y onerror=alert(7)>")
+    Markup('<p>&lt;img src=y onerror=alert(7)&gt;</p>')
+    """
+    return Markup(_template(source).render(**values))
+
+
+@lru_cache(maxsize=64)
+def _template(source: str) -> jinja2.Template:
+    return _ENV.from_string(source)
+
+
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def join(parts: Iterable[Any]) -> Markup:
+    """Fragments one after another; text among them is escaped, Markup kept."""
+    return Markup("").join(parts)
+
+
+def paragraph(text: str) -> Markup:
+    """``<p>text</p>``; nothing for no text."""
+    return render("<p>{{ text }}</p>", text=text) if text else Markup("")
+
+
+def pre(text: str) -> Markup:
+    return render("<pre>{{ text }}</pre>", text=text)
+
+
+def heading(text: str, level: int = 2) -> Markup:
+    return render("<h{{ n }}>{{ text }}</h{{ n }}>", n=int(level), text=text)
+
+
+def _cell(v: Any) -> dict[str, Any]:
+    """What a ``<td>`` shows: numbers right-aligned with the exact value kept for sorting; Markup as it is."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return f'<td class="num" data-v="{v!r}">{readable(v)}</td>'
-    return f"<td>{html.escape(readable(v))}</td>"
+        return {"num": True, "v": repr(v), "text": readable(v)}
+    return {"num": False, "text": v if isinstance(v, Markup) else readable(v)}
+
+
+TABLE = (
+    '<table{% if sortable %} class="sortable"{% endif %}><thead><tr>{% for h in header %}<th>{{ h }}</th>'
+    '{% endfor %}</tr></thead><tbody>{% for best, cells in rows %}<tr{% if best %} class="best"{% endif %}>'
+    '{% for c in cells %}{% if c.num %}<td class="num" data-v="{{ c.v }}">{{ c.text }}</td>'
+    '{% else %}<td>{{ c.text }}</td>{% endif %}{% endfor %}</tr>{% endfor %}</tbody></table>')
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], sortable: bool = True,
-          marked: Sequence[bool] = (), raw: Sequence[int] = ()) -> str:
-    """An HTML table; ``marked[i]`` gives row i the 'best' class; columns in ``raw`` hold ready HTML."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = []
-    for i, r in enumerate(rows):
-        cls = ' class="best"' if i < len(marked) and marked[i] else ""
-        cells = "".join(f"<td>{v}</td>" if j in raw else cell(v) for j, v in enumerate(r))
-        body.append(f"<tr{cls}>{cells}</tr>")
-    kind = ' class="sortable"' if sortable else ""
-    return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+          marked: Sequence[bool] = ()) -> Markup:
+    """An HTML table; ``marked[i]`` gives row i the 'best' class; a cell that is Markup (a link) is kept as is,
+    anything else is shown as escaped text."""
+    body = [(i < len(marked) and marked[i], [_cell(v) for v in r]) for i, r in enumerate(rows)]
+    return render(TABLE, sortable=sortable, header=header, rows=body)
 
 
-def link(href: str, text: str) -> str:
-    return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
+def link(href: str, text: str) -> Markup:
+    """A link to a file beside the page; the path is percent-encoded, so a folder named ``javascript:...``
+    (or holding ``#``, ``?``, ``"``) stays a relative path to that folder."""
+    return render('<a href="{{ href }}">{{ text }}</a>', href=quote(str(href), safe="/._-~"), text=text)
 
 
-def figure(path: Path, caption: str) -> str:
+def figure(path: Path, caption: str) -> Markup:
     """A PNG embedded in the page (data URI: the file opens without its folder), with its caption."""
     data = base64.b64encode(Path(path).read_bytes()).decode()
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return render('<figure><img src="data:image/png;base64,{{ data }}" alt="{{ caption }}">'
+                  "<figcaption>{{ caption }}</figcaption></figure>", data=data, caption=caption)
 
 
-def page(title: str, body: str, nav: str = "") -> str:
-    """A whole self-contained page."""
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{CSS}</style></head><body>{f'<nav>{nav}</nav>' if nav else ''}"
-            f"<h1>{html.escape(title)}</h1>{body}<script>{SORT_SCRIPT}</script></body></html>\n")
+PAGE = ('<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style>'
+        "</head><body>{% if nav %}<nav>{{ nav }}</nav>{% endif %}<h1>{{ title }}</h1>{{ body }}"
+        "<script>{{ script }}</script></body></html>\n")
+
+
+def page(title: str, body: Markup, nav: Markup | str = "") -> str:
+    """A whole self-contained page; ``body`` and ``nav`` are Markup (plain text would be shown escaped)."""
+    return str(render(PAGE, title=title, body=body, nav=nav, css=Markup(CSS), script=Markup(SORT_SCRIPT)))
 
 
 def relative(target: Path, start: Path) -> str:

@@ -1,70 +1,80 @@
 """A sweep's result tables (Markdown, CSV, HTML) and its ``report.html``, from the sweep folder alone.
 
-The table has one row per setting: its grid values, then mean, std and max over seeds of every final
-metric (report 003's format); the best setting by the headline metric is marked. Where the recipe names
-published rows, published vs measured follows.
+The table has one row per setting: its grid values, then the mean, sample std and best seed of the metric
+that chooses (a validation metric: :mod:`mllab.report.selection`) and of every test metric (the CSV: every
+final metric). The chosen setting is marked, and the tables say which metric chose it. Where the recipe
+names published rows, published vs measured follows for the chosen setting (for every setting when none
+is chosen).
 
->>> headline({"test_accuracy": {}, "test_loss": {}})
-('test_accuracy', True)
+>>> stat_headers("test_loss")
+['test_loss mean', 'test_loss std (n-1)', 'test_loss min']
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+import shlex
 from pathlib import Path
 from typing import Any
 
-import yaml
+from markupsafe import Markup
 
 from mllab.core.files import atomic_write_text
+from mllab.core.yamlfile import read_yaml
 from mllab.report import figures, pages
+from mllab.report.selection import Choice, choose, described, resolve
 from mllab.runs.published import lookup, published_text, run_metric
 from mllab.runs.rundir import RunDir
+from mllab.runs.seed_stats import STD_LABEL, best_over_seeds, higher_is_better, read_aggregate
 
-# the number a setting is judged by, in order of preference; True: higher is better
-HEADLINES = (("test_accuracy", True), ("test_psnr", True), ("val_accuracy", True), ("test_loss", False))
+REPORTED = ("test_accuracy", "test_psnr", "test_loss")  # the trials table's test number, in order of preference
 CURVES = ("val_accuracy", "train_loss", "val_loss", "val_psnr")
-
-
-def headline(table: dict[str, Any]) -> tuple[str | None, bool]:
-    return next(((m, up) for m, up in HEADLINES if m in table), (None, True))
+COSTS = ("wall_seconds", "cpu_seconds")  # not results: they vary run to run
 
 
 def load(folder: Path) -> dict[str, Any]:
-    """``sweep.yaml`` with each setting's ``aggregate.json`` (``table``, ``summaries``) attached."""
+    """``sweep.yaml`` with each setting's ``aggregate.json`` (``table``, ``summaries``) attached, and the
+    ``choice`` (:class:`~mllab.report.selection.Choice`) of the metric that picks the best setting."""
     folder = Path(folder)
-    state = yaml.safe_load((folder / "sweep.yaml").read_text())
+    state = read_yaml(folder / "sweep.yaml")
     for s in state["settings"]:
         agg = folder / s["folder"] / "aggregate.json"
-        s["aggregate"] = json.loads(agg.read_text()) if agg.is_file() else {"table": {}, "summaries": []}
+        s["aggregate"] = read_aggregate(agg) if agg.is_file() else {"table": {}, "summaries": []}
         s["values"] = [o.split("=", 1)[1] for o in s["overrides"]]
+    recorded = {m for s in state["settings"] for m in s["aggregate"]["table"] if m not in COSTS}
+    state["choice"] = resolve(state.get("select"), recorded)
     return state
 
 
-def rows(state: dict[str, Any], every_metric: bool = False) -> tuple[list[str], list[list[Any]], int | None]:
-    """Header, one row per setting, and the index of the best row (None when no setting finished).
+def stat_headers(metric: str) -> list[str]:
+    """A metric's columns: mean, sample std and the best seed (max, or min for a loss) over seeds."""
+    return [f"{metric} mean", f"{metric} {STD_LABEL}", f"{metric} {'max' if higher_is_better(metric) else 'min'}"]
 
-    The test metrics only (every final metric with ``every_metric``: the CSV)."""
-    metrics = sorted({m for s in state["settings"] for m in s["aggregate"]["table"]
-                      if m not in ("wall_seconds", "cpu_seconds")})  # costs, not results: they vary run to run
+
+def _metrics(state: dict[str, Any], every_metric: bool) -> list[str]:
+    """The metric that chooses first, then the test metrics (every final metric with ``every_metric``)."""
+    metrics = sorted({m for s in state["settings"] for m in s["aggregate"]["table"] if m not in COSTS})
+    chooser = state["choice"].metric
     if not every_metric:
-        metrics = [m for m in metrics if m.startswith("test_")] or metrics
-    key, up = headline({m: 1 for m in metrics})
-    if key:  # the headline first
-        metrics.remove(key)
-        metrics.insert(0, key)
-    header = list(state["grid"]) + [f"{m} {stat}" for m in metrics for stat in ("mean", "std", "max")] + ["seeds"]
+        metrics = [m for m in metrics if m.startswith("test_") or m == chooser] or metrics
+    return ([chooser] if chooser in metrics else []) + [m for m in metrics if m != chooser]
+
+
+def rows(state: dict[str, Any], every_metric: bool = False) -> tuple[list[str], list[list[Any]], int | None]:
+    """Header, one row per setting, and the index of the chosen row (None when nothing chooses)."""
+    metrics = _metrics(state, every_metric)
+    header = list(state["grid"]) + [h for m in metrics for h in stat_headers(m)] + ["seeds"]
     out = []
     for s in state["settings"]:
         t = s["aggregate"]["table"]
-        stats = [t[m][stat] if m in t else None for m in metrics for stat in ("mean", "std", "max")]
+        stats = [v for m in metrics for v in ((t[m]["mean"], t[m]["std"], best_over_seeds(m, t[m])) if m in t
+                                             else (None, None, None))]
         out.append([_number(v) for v in s["values"]] + stats + [max((x["n"] for x in t.values()), default=0)])
-    means = [(i, s["aggregate"]["table"][key]["mean"]) for i, s in enumerate(state["settings"])
-             if key and key in s["aggregate"]["table"]]
-    best = (max if up else min)(means, key=lambda p: p[1])[0] if means else None
-    return header, out, best
+    choice = state["choice"]
+    means = [(i, s["aggregate"]["table"][choice.metric]["mean"]) for i, s in enumerate(state["settings"])
+             if choice.metric in s["aggregate"]["table"]]
+    return header, out, choose(means, choice.mode)
 
 
 def _number(text: str) -> Any:
@@ -76,36 +86,42 @@ def _number(text: str) -> Any:
     return text
 
 
-def published(state: dict[str, Any], best: int | None) -> list[list[Any]]:
-    """Published vs the best setting's measured mean +- std, for the rows the recipe names."""
-    if best is None:
-        return []
-    agg = state["settings"][best]["aggregate"]
-    ids = agg.get("summaries", [{}])[0].get("published") or [] if agg.get("summaries") else []
+def published(state: dict[str, Any], best: int | None) -> tuple[list[str], list[list[Any]]]:
+    """Published vs measured mean +- sample std: the chosen setting's, or every setting's when none is chosen."""
+    choice: Choice = state["choice"]
+    chosen = [best] if best is not None else range(len(state["settings"]))
     out = []
-    for row in lookup(ids):
-        ours = agg["table"].get(run_metric(row["metric"]))
-        out.append([row["id"], row["model"], row["dataset"], row["metric"],
-                    published_text(row.get("value"), row.get("std")),
-                    "-" if not ours else f"{pages.readable(ours['mean'])} +- {pages.readable(ours['std'])}",
-                    state["settings"][best]["folder"]])
-    return out
+    for i in chosen:
+        setting = state["settings"][i]
+        agg = setting["aggregate"]
+        ids = (agg.get("summaries") or [{}])[0].get("published") or []
+        for row in lookup(ids):
+            ours = agg["table"].get(run_metric(row["metric"]))
+            out.append([row["id"], row["model"], row["dataset"], row["metric"],
+                        published_text(row.get("value"), row.get("std")),
+                        "-" if not ours else f"{pages.readable(ours['mean'])} +- {pages.readable(ours['std'])}",
+                        setting["folder"]])
+    measured = (f"measured, mean +- {STD_LABEL} (the setting chosen on {choice.metric})" if best is not None
+                else f"measured, mean +- {STD_LABEL} (every setting: none is chosen)")
+    return ["published id", "model", "dataset", "metric", "published", measured, "setting"], out
 
 
 def markdown(state: dict[str, Any]) -> str:
     header, body, best = rows(state)
     lines = [f"# Sweep of {state['recipe']}: {len(body)} settings x {state['seeds']} seeds", "",
+             described(state["choice"]), "",
              "| " + " | ".join(header) + " | best |", "|" + "---|" * (len(header) + 1)]
     for i, r in enumerate(body):
         lines.append("| " + " | ".join(pages.readable(v) for v in r) + f" | {'**best**' if i == best else ''} |")
-    pub = published(state, best)
+    pub_header, pub = published(state, best)
     if pub:
-        lines += ["", "| published id | model | dataset | metric | published | measured (best setting) | setting |",
-                  "|---|---|---|---|---:|---:|---|"] + ["| " + " | ".join(map(str, r)) + " |" for r in pub]
+        lines += ["", "| " + " | ".join(pub_header) + " |", "|---|---|---|---|---:|---:|---|"]
+        lines += ["| " + " | ".join(map(str, r)) + " |" for r in pub]
     return "\n".join(lines) + "\n"
 
 
 def csv_text(state: dict[str, Any]) -> str:
+    """Every final metric's mean, sample std and best seed per setting; ``best`` is 1 on the chosen row."""
     header, body, best = rows(state, every_metric=True)
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -115,11 +131,11 @@ def csv_text(state: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def html_table(state: dict[str, Any]) -> str:
+def html_table(state: dict[str, Any]) -> Markup:
     header, body, best = rows(state)
     links = [pages.link(f"{s['folder']}/report.html", s["folder"]) for s in state["settings"]]
     return pages.table(["setting"] + header, [[lnk] + r for lnk, r in zip(links, body)],
-                       marked=[i == best for i in range(len(body))], raw=[0])
+                       marked=[i == best for i in range(len(body))])
 
 
 def write_tables(folder: Path) -> dict[str, Path]:
@@ -129,13 +145,18 @@ def write_tables(folder: Path) -> dict[str, Path]:
     out = {"md": folder / "table.md", "csv": folder / "table.csv", "html": folder / "table.html"}
     atomic_write_text(out["md"], markdown(state))
     atomic_write_text(out["csv"], csv_text(state))
-    atomic_write_text(out["html"], pages.page(f"Sweep of {state['recipe']}: settings", html_table(state)))
+    body = pages.join([pages.paragraph(described(state["choice"])), html_table(state)])
+    atomic_write_text(out["html"], pages.page(f"Sweep of {state['recipe']}: settings", body))
     return out
 
 
+SWEEP_INTRO = ("<p>{{ n_settings }} settings x {{ seeds }} seeds = {{ n_trials }} trials of <code>{{ recipe }}</code>; "
+               "status: {{ status }}. {{ choice }}</p>")
+
+
 def write_sweep_report(folder: Path) -> Path:
-    """``report.html``: the settings table, curves per setting (mean +- std over seeds), parallel coordinates,
-    every trial, and the command that reruns (or resumes) the sweep."""
+    """``report.html``: the settings table, curves per setting (mean +- sample std over seeds), parallel
+    coordinates, every trial, and the command that reruns (or resumes) the sweep."""
     folder = Path(folder)
     state = load(folder)
     header, body, best = rows(state)
@@ -143,38 +164,35 @@ def write_sweep_report(folder: Path) -> Path:
     histories = [(", ".join(s["overrides"]) or "base",
                   [RunDir(folder / t["path"]).read_metrics() for t in state["trials"] if t["setting"] == s["folder"]])
                  for s in state["settings"]]
-    intro = (f"<p>{len(state['settings'])} settings x {state['seeds']} seeds = {len(state['trials'])} trials of "
-             f"<code>{state['recipe']}</code>; status: {state['status']}. The best setting (green) has the best "
-             f"mean of the table's first metric (the highest accuracy or PSNR, the lowest loss).</p>")
-    parts = [intro, "<h2>Settings (click a header to sort)</h2>", html_table(state)]
-    pub = published(state, best)
+    parts = [pages.render(SWEEP_INTRO, n_settings=len(state["settings"]), seeds=state["seeds"],
+                          n_trials=len(state["trials"]), recipe=state["recipe"], status=state["status"],
+                          choice=described(state["choice"])),
+             pages.heading("Settings (click a header to sort)"), html_table(state)]
+    pub_header, pub = published(state, best)
     if pub:
-        parts += ["<h2>Published vs measured</h2>",
-                  pages.table(["published id", "model", "dataset", "metric", "published", "measured (best setting)",
-                               "setting"], pub)]
+        parts += [pages.heading("Published vs measured"), pages.table(pub_header, pub)]
     curves = figures.band_curves(histories, list(CURVES), fig_dir / "curves.png")
     if curves:
-        parts += ["<h2>Curves</h2>", pages.figure(curves, "Per-epoch metrics of each setting: the line is the mean "
-                                                  "over its seeds, the band mean +- std.")]
+        parts += [pages.heading("Curves"), pages.figure(curves, "Per-epoch metrics of each setting: the line is the "
+                                                         f"mean over its seeds, the band mean +- {STD_LABEL}.")]
     parallel = _parallel(state, header, body, fig_dir / "parallel.png")
     if parallel:
-        parts += ["<h2>Parallel coordinates</h2>", parallel]
-    parts += ["<h2>Trials</h2>", _trials(folder, state),
-              "<h2>Command</h2><pre>" + _command(state) + "</pre>"]
+        parts += [pages.heading("Parallel coordinates"), parallel]
+    parts += [pages.heading("Trials"), _trials(folder, state), pages.heading("Command"), pages.pre(_command(state))]
     nav = pages.link(pages.relative(folder.parent.parent / "index.html", folder), "all runs")
     target = folder / "report.html"
-    atomic_write_text(target, pages.page(f"Sweep of {state['recipe']}", "".join(parts), nav))
+    atomic_write_text(target, pages.page(f"Sweep of {state['recipe']}", pages.join(parts), nav))
     return target
 
 
-def _parallel(state, header, body, path: Path) -> str:
+def _parallel(state, header, body, path: Path) -> Markup:
     keys = list(state["grid"])
     if not body or header[len(keys)] == "seeds":  # no metric in any setting yet
-        return ""
+        return Markup("")
     metric = header[len(keys)].rsplit(" ", 1)[0]
     done = [r for r in body if r[len(keys)] is not None]
     if not done:
-        return ""
+        return Markup("")
     cols, labels = [], []
     for j, k in enumerate(keys):  # categorical values: their position in the grid
         values = state["grid"][k]
@@ -184,24 +202,27 @@ def _parallel(state, header, body, path: Path) -> str:
     labels.append(f"{metric} (mean)")
     drawn = figures.parallel_coordinates(labels, [list(x) for x in zip(*cols)], cols[-1], path)
     if drawn is None:
-        return ""
+        return Markup("")
     return pages.figure(drawn, f"Each line is one setting, through its grid values to its mean {metric} over "
-                               f"seeds; colour: {metric} (yellow best, purple worst); axes span their ranges.")
+                               f"seeds; colour: {metric} (yellow highest, purple lowest); axes span their ranges.")
 
 
-def _trials(folder: Path, state) -> str:
+def _trials(folder: Path, state) -> Markup:
+    chooser = state["choice"].metric
     rows_ = []
     for t in state["trials"]:
         s = RunDir(folder / t["path"]).read_summary()
         final = s.get("final", {})
-        key, _ = headline(final)
+        reported = next((m for m in REPORTED if m in final), None)
         rows_.append([pages.link(f"{t['path']}/report.html", t["path"]), t["id"], t["seed"],
-                      s.get("status", "not started"), final.get(key) if key else None, s.get("wall_seconds")])
-    return pages.table(["trial", "id", "seed", "status", "headline metric", "seconds"], rows_, raw=[0])
+                      s.get("status", "not started"), final.get(chooser) if chooser else None,
+                      f"{reported} {pages.readable(final[reported])}" if reported else None, s.get("wall_seconds")])
+    return pages.table(["trial", "id", "seed", "status", chooser or "chosen on (none)", "test", "seconds"], rows_)
 
 
 def _command(state) -> str:
-    import shlex
-
-    grid = " ".join(f"--grid {k}={','.join(v)}" for k, v in state["grid"].items())
-    return shlex.join(["mllab", "sweep", state["recipe"], *state["overrides"]]) + f" {grid} --seeds {state['seeds']}"
+    grid = [f"--grid={k}={','.join(v)}" for k, v in state["grid"].items()]
+    select = state.get("select") or {}
+    chosen = [f"--metric={select['metric']}", f"--mode={select['mode']}"] if select.get("metric") else []
+    return shlex.join(["mllab", "sweep", state["recipe"], *state["overrides"], *grid, *chosen,
+                       "--seeds", str(state["seeds"])])

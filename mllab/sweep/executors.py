@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -100,6 +101,34 @@ def check_executor(executor: str, address: str | None) -> None:
         raise ConfigError(f"--executor {executor!r}: expected one of {', '.join(EXECUTORS)}")
     if address and executor != "ray":
         raise ConfigError(f"--address {address} names a Ray cluster: give it with --executor ray")
+
+
+ADDRESS_TIMEOUT_S = 30
+
+
+def check_address(address: str | None, timeout: float = ADDRESS_TIMEOUT_S) -> None:
+    """A Ray cluster at ``address`` (``HOST:PORT`` or ``ray://HOST:PORT``) that does not accept a TCP
+    connection within ``timeout`` seconds is one error naming it; ``ray.init`` would wait for it for minutes.
+
+    >>> check_address("127.0.0.1:1")
+    Traceback (most recent call last):
+    ...
+    mllab.core.errors.ConfigError: --address 127.0.0.1:1: no Ray cluster answers there (connection refused); start one (ray start --head --port PORT) or give the address 'ray status' prints
+    """
+    if not address or address in ("auto", "local"):  # Ray's own words for "find it here" / "start one"
+        return
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--address {address!r}: expected HOST:PORT of a Ray cluster (e.g. 10.0.0.1:6379)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except TimeoutError:
+        raise ConfigError(f"--address {address}: no Ray cluster answered within {timeout:g} s; check the address "
+                          f"and that the head node is running (ray status)") from None
+    except OSError as err:
+        reason = "connection refused" if isinstance(err, ConnectionRefusedError) else (err.strerror or str(err))
+        raise ConfigError(f"--address {address}: no Ray cluster answers there ({reason.lower()}); start one "
+                          f"(ray start --head --port PORT) or give the address 'ray status' prints") from None
 
 
 def execute(executor: str, jobs: Sequence[tuple], workers: int, threads: int, on_done: Done,

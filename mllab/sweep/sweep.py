@@ -17,15 +17,18 @@ import yaml
 
 from mllab.core.errors import MllabError
 from mllab.core.files import atomic_write_text
+from mllab.core.names import under
+from mllab.core.yamlfile import read_yaml
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.recipes import config_for
 from mllab.experiments.runner import record_in_index
 from mllab.experiments.stand_in import apply_stand_in
 from mllab.runs.group import GROUP_CONFIG
 from mllab.runs.liveness import is_alive, owner, refuse_if_alive
+from mllab.report.selection import requested
 from mllab.runs.rundir import RunDir
 from mllab.sweep import plan
-from mllab.sweep.executors import check_executor, execute, threads_per_worker
+from mllab.sweep.executors import check_address, check_executor, execute, threads_per_worker
 
 log = logging.getLogger(__name__)
 SWEEP_FILE = "sweep.yaml"
@@ -38,68 +41,76 @@ class SweepRunningError(MllabError):
 def sweep_folder(root: Path, target: str, base, grid: dict[str, list[str]], seeds: int) -> Path:
     """``root/<experiment>/sweep-<recipe>-<hash of base config, grid, seeds>``: the same command, the same folder."""
     key = json.dumps([plan.config_hash(base, 64), grid, seeds], sort_keys=True)
-    return root / base.experiment / f"sweep-{Path(target).stem}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    return under(root, base.experiment, f"sweep-{Path(target).stem}-{hashlib.sha256(key.encode()).hexdigest()[:8]}")
 
 
 def run_sweep(target: str, overrides: list[str], grid_items: list[str], seeds: int = 1, executor: str = "local",
               workers: int = 1, address: str | None = None, out: str | Path | None = None,
-              quiet: bool = True) -> dict[str, Any]:
+              quiet: bool = True, metric: str | None = None, mode: str | None = None) -> dict[str, Any]:
     """Train grid x seeds trials of a recipe or config file (finished trials are kept) and write the tables.
 
+    The best setting is the one with the best mean ``metric`` over its seeds (``mode``: max or min; default:
+    ``val_accuracy`` max, else ``val_psnr`` max, else ``val_loss`` min); a ``test_*`` metric is refused.
     Returns ``{"folder", "trials": [summary...], "table": Path, "report": Path}``.
     """
     check_executor(executor, address)
+    select = requested(metric, mode)
     grid = plan.parse_grid(grid_items)
     base = apply_stand_in(config_for(target, overrides))
     root = Path(out or base.output.root)
     folder = sweep_folder(root, target, base, grid, seeds)
     refuse_if_running(folder)
+    check_address(address)  # a Ray cluster that does not answer: one line, not a hang
     all_settings = plan.settings(grid)
     names = plan.setting_folders(all_settings)
     setting_cfgs = [apply_stand_in(config_for(target, overrides + s)) for s in all_settings]
     threads = threads_per_worker(workers, base.training.threads)
     trials = plan.trials(folder, setting_cfgs, names, seeds, threads)
-    write_plan(folder, target, overrides, grid, seeds, executor, all_settings, names, setting_cfgs, trials, "running")
+    plan_args = (folder, target, overrides, grid, seeds, executor, select, all_settings, names, setting_cfgs, trials)
+    write_plan(*plan_args, "running")
+    # keyed by the trial's place in the plan: two settings that differ only in provenance (a description)
+    # compute the same config, so share an id, but each has its own folder and row
     summaries, jobs, pending = {}, [], []
-    for t in trials:
+    for k, t in enumerate(trials):
         previous = RunDir(t.path).read_summary()
         if previous.get("status") == "completed":
-            summaries[t.id] = previous
+            summaries[k] = previous
             continue
         refuse_if_alive(previous, t.path)  # a 'mllab train --resume' of this trial, say
         jobs.append((t.cfg, t.path, root, quiet, RunDir(t.path).has_checkpoint("last")))
-        pending.append(t)
+        pending.append(k)
     log.info("sweep %s: %d trials, %d to train", folder, len(trials), len(jobs))
 
     def done(i: int, summary: dict[str, Any]) -> None:
-        summaries[pending[i].id] = summary
+        summaries[pending[i]] = summary
         if summary.get("run_id"):
             record_in_index(root, summary)
 
     execute(executor, jobs, workers, threads, done, address)
-    failed = [t for t in trials if summaries.get(t.id, {}).get("status") != "completed"]
-    write_plan(folder, target, overrides, grid, seeds, executor, all_settings, names, setting_cfgs, trials,
-               "failed" if failed else "completed")
+    failed = [k for k in range(len(trials)) if summaries.get(k, {}).get("status") != "completed"]
+    write_plan(*plan_args, "failed" if failed else "completed")
     return finish(folder, root, setting_cfgs, names, trials, summaries, seeds)
 
 
 def refuse_if_running(folder: Path) -> None:
     path = folder / SWEEP_FILE
-    state = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    state = read_yaml(path) if path.is_file() else {}
     if state.get("status") == "running" and is_alive(state.get("owner")):
         raise SweepRunningError(f"{folder} is being run by another 'mllab sweep' (still alive): wait for it to "
                                 f"end, or stop it; the same command then resumes the sweep")
 
 
-def write_plan(folder: Path, target, overrides, grid, seeds, executor, all_settings, names, setting_cfgs,
+def write_plan(folder: Path, target, overrides, grid, seeds, executor, select, all_settings, names, setting_cfgs,
                trials, status: str) -> None:
-    """``sweep.yaml`` (the command, its settings and trials, the status) and each setting's ``group.yaml``."""
+    """``sweep.yaml`` (the command, the metric that chooses, its settings and trials, the status) and each
+    setting's ``group.yaml``."""
     folder.mkdir(parents=True, exist_ok=True)
     for cfg, name in zip(setting_cfgs, names):
         (folder / name).mkdir(exist_ok=True)
         atomic_write_text(folder / name / GROUP_CONFIG, cfg.model_copy(update={"seeds": seeds}).to_yaml())
     state = {
         "recipe": target, "overrides": list(overrides), "grid": grid, "seeds": seeds, "executor": executor,
+        "select": select,  # {metric, mode} as asked (metric None: the default); the tables resolve it
         "settings": [{"folder": n, "overrides": s} for n, s in zip(names, all_settings)],
         "trials": [{"id": t.id, "setting": names[t.setting], "seed": t.seed,
                     "path": str(t.path.relative_to(folder))} for t in trials],
@@ -116,12 +127,12 @@ def finish(folder: Path, root: Path, setting_cfgs, names, trials, summaries, see
     from mllab.report.sweep import write_sweep_report, write_tables
 
     for i, (cfg, name) in enumerate(zip(setting_cfgs, names)):
-        group_summaries = [summaries[t.id] for t in trials if t.setting == i and t.id in summaries]
+        group_summaries = [summaries[k] for k, t in enumerate(trials) if t.setting == i and k in summaries]
         write_group(folder / name, cfg.model_copy(update={"seeds": seeds}), group_summaries)
         if cfg.output.figures:
             write_group_report(folder / name)
     tables = write_tables(folder)
     report = write_sweep_report(folder)
     index = write_index(root)
-    return {"folder": folder, "trials": [summaries.get(t.id, {}) for t in trials], "tables": tables,
+    return {"folder": folder, "trials": [summaries.get(k, {}) for k in range(len(trials))], "tables": tables,
             "report": report, "index": index}

@@ -64,16 +64,21 @@ def test_sweep_writes_every_trial_a_table_per_setting_and_the_index(swept):
     assert [t["path"] for t in state["trials"]] == ["lr0.003/seed0", "lr0.003/seed1", "lr0.01/seed0", "lr0.01/seed1"]
     assert len({t["id"] for t in state["trials"]}) == 4
     lines = (folder / "table.csv").read_text().splitlines()
-    assert lines[0].startswith("optimizer.lr,test_accuracy mean,test_accuracy std,test_accuracy max")
+    assert lines[0].startswith("optimizer.lr,val_accuracy mean,val_accuracy std (n-1),val_accuracy max,"
+                               "test_accuracy mean,test_accuracy std (n-1),test_accuracy max")
     assert len(lines) == 3
-    for line, setting in zip(lines[1:], ("lr0.003", "lr0.01")):  # the table is the seeds' mean, std and max
-        accs = [RunDir(folder / setting / f"seed{k}").read_summary()["final"]["test_accuracy"] for k in (0, 1)]
-        mean, std, mx = map(float, line.split(",")[1:4])
+    val_means = []
+    for line, setting in zip(lines[1:], ("lr0.003", "lr0.01")):  # the table is the seeds' mean, sample std, max
+        finals = [RunDir(folder / setting / f"seed{k}").read_summary()["final"] for k in (0, 1)]
+        accs = [f["test_accuracy"] for f in finals]
+        mean, std, mx = map(float, line.split(",")[4:7])
         assert mean == pytest.approx(sum(accs) / 2) and mx == max(accs)
-        assert std == pytest.approx(abs(accs[0] - accs[1]) / 2)
+        assert std == pytest.approx(abs(accs[0] - accs[1]) / 2 ** 0.5)  # ddof=1
+        val_means.append(sum(f["val_accuracy"] for f in finals) / 2)
     best = [line.split(",")[-1] for line in lines[1:]]
-    assert sorted(best) == ["0", "1"]
+    assert best == ["1", "0"] if val_means[0] > val_means[1] else ["0", "1"]  # chosen on validation
     assert "**best**" in (folder / "table.md").read_text()
+    assert "highest mean val_accuracy" in (folder / "table.md").read_text()
     from mllab.runs.index import list_runs
 
     assert len(list_runs(root / "index.sqlite")) == 4  # the driver recorded every trial
