@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import ChecksumError, MissingDataError
+from mllab.data.errors import ChecksumError, DataFormatError, MissingDataError
 from mllab.data.registry import DATASETS
 
-__all__ = ["DATASETS", "Dataset", "Split", "ChecksumError", "MissingDataError", "load"]
+__all__ = ["DATASETS", "Dataset", "Split", "ChecksumError", "DataFormatError", "MissingDataError", "load"]
 
 
 def load(name: str, **options) -> Dataset:

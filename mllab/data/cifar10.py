@@ -18,8 +18,8 @@ import numpy as np
 
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import (ChecksumError, DataFile, MissingDataError, candidate_paths, find_file,
-                              verify_payload)
+from mllab.data.files import (ChecksumError, DataFile, DataFormatError, MissingDataError, candidate_paths,
+                              find_file, verify_payload)
 from mllab.data.registry import DATASETS
 
 try:  # numpy >= 2 moved the core modules; official pickles name the old path
@@ -53,7 +53,7 @@ _ALLOWED = {
 }
 
 
-class UnsafePickleError(pickle.UnpicklingError, ValueError):
+class UnsafePickleError(DataFormatError, pickle.UnpicklingError):
     """A pickle asked for a callable that no official data file contains."""
 
 
@@ -87,27 +87,49 @@ def unpickle_batch(blob: bytes, source: str) -> dict:
     except UnsafePickleError:
         raise
     except Exception as err:  # any decoding failure of untrusted bytes: say which file
-        raise ValueError(f"cifar10: {source} is not a readable pickle ({type(err).__name__}: {err}); "
-                         f"delete it and run 'mllab data fetch cifar10'.") from err
+        raise DataFormatError(f"cifar10: {source} is not a readable pickle ({type(err).__name__}: {err}); "
+                              f"delete it and run 'mllab data fetch cifar10'.") from err
     if not isinstance(obj, dict):
-        raise ValueError(f"cifar10: {source} holds a {type(obj).__name__}, expected a dict batch")
+        raise DataFormatError(f"cifar10: {source} holds a {type(obj).__name__}, expected a dict batch")
     return obj
 
 
 def batch_arrays(batch: dict, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(x (N, 3, 32, 32) uint8, y (N,) int64)`` from one batch dict."""
+    """``(x (N, 3, 32, 32) uint8, y (N,) int64 in 0..9)`` from one batch dict."""
     if b"data" not in batch or b"labels" not in batch:
-        raise ValueError(f"cifar10: {source} has keys {sorted(batch)}, expected b'data' and b'labels'")
-    data, labels = batch[b"data"], np.asarray(batch[b"labels"], dtype=np.int64)
+        keys = sorted(repr(k)[:40] for k in batch)[:10]
+        raise DataFormatError(f"cifar10: {source} has keys {keys}, expected b'data' and b'labels'")
+    data, labels = batch[b"data"], batch_labels(batch[b"labels"], source)
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
-        raise ValueError(f"cifar10: {source} data is {getattr(data, 'dtype', type(data))} "
-                         f"{getattr(data, 'shape', '')}, expected uint8 (N, 3072)")
-    if len(labels) != len(data) or (labels.size and not 0 <= labels.min() <= labels.max() <= 9):
-        found = f"{labels.min()}..{labels.max()}" if labels.size else "-"
-        raise ValueError(f"cifar10: {source} has {len(labels)} labels in {found} for {len(data)} images, "
-                         f"expected one label in 0..9 per image")
+        raise DataFormatError(f"cifar10: {source} data is {getattr(data, 'dtype', type(data).__name__)} "
+                              f"{getattr(data, 'shape', '')}, expected uint8 (N, 3072)")
+    if len(labels) != len(data):
+        raise DataFormatError(f"cifar10: {source} has {len(labels)} labels for {len(data)} images, expected one "
+                              f"label in 0..9 per image")
     # Each row is 1024 red, then 1024 green, then 1024 blue values, each plane row-major.
     return data.reshape(-1, 3, 32, 32), labels  # (N, C, H, W)
+
+
+def batch_labels(labels, source: str) -> np.ndarray:
+    """A batch's ``labels`` (a list of ints in official batches) as int64 ``(N,)`` in 0..9, or one line why not."""
+    if isinstance(labels, np.ndarray) and labels.ndim == 1 and labels.dtype.kind in "iu":
+        ok = not labels.size or 0 <= labels.min() <= labels.max() <= 9
+    else:
+        ok = isinstance(labels, (list, tuple)) and all(type(v) is int and 0 <= v <= 9 for v in labels)
+    if not ok:
+        found = f"{labels.dtype} {labels.shape}" if isinstance(labels, np.ndarray) else type(labels).__name__
+        raise DataFormatError(f"cifar10: {source} labels are {found} (or outside 0..9), expected a list of whole "
+                              f"numbers in 0..9; delete it and run 'mllab data fetch cifar10'.")
+    return np.asarray(labels, dtype=np.int64).reshape(-1)
+
+
+def label_names(meta: dict, source: str = "batches.meta") -> list[str]:
+    """The class names ``batches.meta`` lists (ASCII byte strings in the official file)."""
+    names = meta.get(b"label_names")
+    if not isinstance(names, list) or not all(isinstance(n, bytes) and n.isascii() and len(n) < 64 for n in names):
+        raise DataFormatError(f"cifar10: {source} label_names is {type(names).__name__}, expected a list of ASCII "
+                              f"names; delete it and run 'mllab data fetch cifar10'.")
+    return [n.decode("ascii") for n in names]
 
 
 def _archive_members(payload: bytes, path: Path) -> dict[str, bytes]:
@@ -119,11 +141,11 @@ def _archive_members(payload: bytes, path: Path) -> dict[str, bytes]:
                 if member.isfile() and member.name in wanted:
                     found[member.name] = tar.extractfile(member).read()
     except tarfile.TarError as err:
-        raise ValueError(f"cifar10: {path} is not a readable tar archive ({err}); "
-                         f"delete it and fetch it again") from err
+        raise DataFormatError(f"cifar10: {path} is not a readable tar archive ({err}); "
+                              f"delete it and fetch it again") from err
     missing = sorted(wanted - set(found))
     if missing:
-        raise ValueError(f"cifar10: {path} lacks {missing}; it is not the official archive: "
+        raise DataFormatError(f"cifar10: {path} lacks {missing}; it is not the official archive: "
                          f"delete it and fetch it again")
     return found
 
@@ -166,13 +188,13 @@ def cifar10() -> Dataset:
         parts = [batch_arrays(unpickle_batch(blobs[f"{MEMBER_DIR}/{b}"], b), b) for b in TRAIN_BATCHES]
         x_test, y_test = batch_arrays(unpickle_batch(blobs[f"{MEMBER_DIR}/test_batch"], "test_batch"), "test_batch")
         meta = unpickle_batch(blobs[f"{MEMBER_DIR}/batches.meta"], "batches.meta")
-        names = np.array([n.decode("ascii") for n in meta.get(b"label_names", [])])
+        names = np.array(label_names(meta), dtype=str)
         return {"x_train": np.concatenate([p[0] for p in parts]), "y_train": np.concatenate([p[1] for p in parts]),
                 "x_test": x_test, "y_test": y_test, "classes": names}
 
     a = cached_arrays("cifar10", _FORMAT_VERSION, sources, {}, build)
     classes = tuple(a["classes"].tolist())
     if classes != CLASSES:
-        raise ValueError(f"cifar10: batches.meta names classes {classes}, expected {CLASSES}")
+        raise DataFormatError(f"cifar10: batches.meta names classes {classes}, expected {CLASSES}")
     return Dataset("cifar10", Split(a["x_train"], a["y_train"]), Split(a["x_test"], a["y_test"]), classes,
                    {"files": [str(p) for p in sources]})

@@ -34,6 +34,11 @@ class Split:
     def __len__(self) -> int:
         return len(self.y)
 
+    def __repr__(self) -> str:
+        """Shapes and dtypes, not the arrays: ``Split(x=(3, 1, 8, 8) uint8, y=(3,) int64)``."""
+        arrays = {"x": self.x, "y": self.y, "lengths": self.lengths, "groups": self.groups}
+        return f"Split({', '.join(f'{k}={_shape(a)}' for k, a in arrays.items() if a is not None)})"
+
     def take(self, index: np.ndarray) -> "Split":
         """Rows ``index`` of every array (a copy for fancy indices)."""
         rows = lambda a: None if a is None else a[index]  # noqa: E731
@@ -54,6 +59,17 @@ class Dataset:
     test: Split
     classes: tuple[str, ...]
     info: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """One line: name, the splits' shapes and the number of classes (never the arrays themselves).
+
+        >>> import numpy as np
+        >>> Dataset("toy", Split(np.zeros((3, 1, 8, 8), np.uint8), np.zeros(3, np.int64)),
+        ...         Split(np.zeros((2, 1, 8, 8), np.uint8), np.zeros(2, np.int64)), ("a", "b"))
+        Dataset('toy', train=(3, 1, 8, 8) uint8, test=(2, 1, 8, 8) uint8, 2 classes)
+        """
+        return (f"Dataset({self.name!r}, train={_shape(self.train.x)}, test={_shape(self.test.x)}, "
+                f"{self.num_classes} classes)")
 
     @property
     def num_classes(self) -> int:
@@ -86,6 +102,10 @@ class Dataset:
             "train_class_counts": np.bincount(self.train.y, minlength=self.num_classes).tolist(),
             **{k: v for k, v in self.info.items() if _is_plain(v)},
         }
+
+
+def _shape(a: np.ndarray) -> str:
+    return f"{tuple(a.shape)} {a.dtype}" if hasattr(a, "shape") else type(a).__name__
 
 
 def _is_plain(value: Any) -> bool:

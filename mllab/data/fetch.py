@@ -12,7 +12,6 @@ inside an archive (EMNIST's ``gzip.zip``, GLUE's ``SST-2.zip``, Flowers-17's
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import tarfile
@@ -24,6 +23,7 @@ from typing import Iterator
 
 from mllab.core.files import atomic_path, atomic_write_bytes
 from mllab.data.files import ChecksumError, DataFile, MissingDataError, cache_dir, check_sha256, find_file, read_payload
+from mllab.data.inflate import gunzip
 from mllab.data.registry import DATASETS
 from mllab.data.verify import dataset_files, present_files, verify
 
@@ -132,12 +132,7 @@ def fetch_member(what: str, archive: DataFile, member: DataFile, target: Path) -
 
 def read_payload_bytes(blob: bytes, name: Path) -> bytes:
     """The payload of an extracted member (gunzipped for ``.gz`` names), as for files on disk."""
-    if name.suffix != ".gz":
-        return blob
-    try:
-        return gzip.decompress(blob)
-    except (OSError, EOFError) as err:
-        raise ChecksumError(f"{name.name}: extracted member is not a readable gzip file ({err})") from err
+    return gunzip(blob, f"{name.name} (extracted member)").data if name.suffix == ".gz" else blob
 
 
 def _matches(member: str, spec: DataFile) -> bool:

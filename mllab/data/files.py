@@ -9,7 +9,6 @@ identical ``.gz`` (Debian's Fashion-MNIST) still verifies.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import os
@@ -17,17 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from mllab.core.errors import MllabError
+from mllab.data.errors import ChecksumError, DataFormatError, MissingDataError  # noqa: F401 (re-exported)
+from mllab.data.idx import declared_size
+from mllab.data.inflate import Inflated, gunzip, output_cap
 
 log = logging.getLogger(__name__)
-
-
-class MissingDataError(MllabError, FileNotFoundError):
-    """A dataset file (or a font a generated dataset draws with) is on none of the searched folders."""
-
-
-class ChecksumError(MllabError, ValueError):
-    """A dataset file's content differs from the published one."""
 
 
 @dataclass(frozen=True)
@@ -125,18 +118,23 @@ def require_files(dataset: str, folders: tuple[str, ...], names: list[str], sour
                                f"them: {source}; put them in one of those folders or add their root to MLLAB_DATA")
 
 
-def read_payload(path: Path) -> bytes:
-    """File content, gunzipped when the name ends in ``.gz``."""
-    if path.suffix == ".gz":
-        try:
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        except (OSError, EOFError) as err:
-            raise ChecksumError(
-                f"{path}: not a readable gzip file ({err}); the file is truncated or corrupt. "
-                f"Delete it and fetch it again."
-            ) from err
-    return path.read_bytes()
+def read_inflated(path: Path, dataset: str | None = None, keep: bool = True) -> Inflated:
+    """A file's payload (gunzipped by streaming, under a cap, when the name ends in ``.gz``), its SHA-256 and
+    the MD5 of the file as stored. An IDX file's decompression stops at the size its header declares.
+    A damaged ``.gz`` raises :class:`DataFormatError` naming ``dataset`` and the file."""
+    if path.suffix != ".gz":
+        data = path.read_bytes()
+        return Inflated(data if keep else b"", hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest())
+    fix = f"delete it and run 'mllab data fetch {dataset}'" if dataset else "delete it and fetch it again"
+    hint = declared_size if "-idx" in path.name else None
+    with path.open("rb") as f:
+        return gunzip(f, f"{dataset}: {path}" if dataset else str(path), cap=output_cap(path.stat().st_size),
+                      hint=hint, keep=keep, fix=fix)
+
+
+def read_payload(path: Path, dataset: str | None = None) -> bytes:
+    """File content, gunzipped (bounded, see :func:`read_inflated`) when the name ends in ``.gz``."""
+    return read_inflated(path, dataset).data
 
 
 def check_sha256(dataset: str, path: Path, payload: bytes, expected: str | None) -> str:
@@ -144,39 +142,36 @@ def check_sha256(dataset: str, path: Path, payload: bytes, expected: str | None)
     found = hashlib.sha256(payload).hexdigest()
     if expected is None:
         log.warning("%s: no reference checksum for %s; its payload sha256 is %s", dataset, path.name, found)
-    elif found != expected:
-        raise ChecksumError(
-            f"{dataset}: {path} sha256 mismatch (expected {expected}, found {found}). "
-            f"The file is corrupt or not the official one: delete it and run 'mllab data fetch {dataset}'."
-        )
+    else:
+        _compare(dataset, path, "sha256", expected, found)
     return found
 
 
-def check_md5(dataset: str, path: Path, raw: bytes, expected: str) -> str:
-    """Return the MD5 of the file as stored; raise :class:`ChecksumError` if it differs from ``expected``."""
-    found = hashlib.md5(raw).hexdigest()
-    if found != expected:
-        raise ChecksumError(
-            f"{dataset}: {path} md5 mismatch (expected {expected}, found {found}). "
-            f"The file is corrupt or not the official one: delete it and run 'mllab data fetch {dataset}'."
-        )
-    return found
-
-
-def verify_payload(dataset: str, path: Path, spec: DataFile) -> tuple[bytes, str, str]:
-    """Read and check one file: ``(payload, payload sha256, status)``.
+def verify_payload(dataset: str, path: Path, spec: DataFile, keep: bool = True) -> tuple[bytes, str, str]:
+    """Read and check one file: ``(payload, payload sha256, status)``; hashes are taken while it streams.
 
     The payload SHA-256 is checked when known (status ``"sha256 ok"``); else
     upstream's MD5 of the file as stored (``"md5 ok"``: CIFAR-10 and SVHN
     publish only that); else nothing can be checked (``"unchecked"``, logged).
+    ``keep=False`` only checks (the payload returned is empty).
     """
-    payload = read_payload(path)
+    got = read_inflated(path, dataset, keep)
     if spec.sha256 is None and spec.md5 is not None:
-        raw = path.read_bytes() if path.suffix == ".gz" else payload
-        check_md5(dataset, path, raw, spec.md5)
-        return payload, hashlib.sha256(payload).hexdigest(), "md5 ok"
-    found = check_sha256(dataset, path, payload, spec.sha256)
-    return payload, found, "unchecked" if spec.sha256 is None else "sha256 ok"
+        _compare(dataset, path, "md5", spec.md5, got.raw_md5)
+        return got.data, got.sha256, "md5 ok"
+    if spec.sha256 is None:
+        log.warning("%s: no reference checksum for %s; its payload sha256 is %s", dataset, path.name, got.sha256)
+        return got.data, got.sha256, "unchecked"
+    _compare(dataset, path, "sha256", spec.sha256, got.sha256)
+    return got.data, got.sha256, "sha256 ok"
+
+
+def _compare(dataset: str, path: Path, kind: str, expected: str, found: str) -> None:
+    if found != expected:
+        raise ChecksumError(
+            f"{dataset}: {path} {kind} mismatch (expected {expected}, found {found}). "
+            f"The file is corrupt or not the official one: delete it and run 'mllab data fetch {dataset}'."
+        )
 
 
 def read_verified(dataset: str, folders: tuple[str, ...], spec: DataFile) -> tuple[bytes, Path]:

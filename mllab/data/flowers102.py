@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 import tarfile
 import zlib
 from collections.abc import Iterator
@@ -31,8 +32,10 @@ import numpy as np
 
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import ChecksumError, DataFile, find_file, read_verified
+from mllab.data.files import ChecksumError, DataFile, DataFormatError, find_file, read_verified
 from mllab.data.jpeg import decode_square
+from mllab.data.inflate import output_cap
+from mllab.data.matfile import load_mat
 from mllab.data.registry import DATASETS
 
 log = logging.getLogger(__name__)
@@ -54,23 +57,15 @@ MEMBER = "jpg/image_{:05d}.jpg"
 
 
 def read_mat(payload: bytes, source: str, names: list[str]) -> dict[str, np.ndarray]:
-    """Variables ``names`` of a MATLAB v5 payload, each flattened to int64; errors name ``source``."""
-    from scipy.io import loadmat
-
-    try:
-        mat = loadmat(io.BytesIO(payload), variable_names=names)
-    except (ValueError, TypeError, OSError) as err:
-        raise ValueError(f"flowers102: {source} is not a readable MATLAB file ({err}); delete it and fetch it "
-                         f"again") from err
-    absent = [n for n in names if n not in mat]
-    if absent:
-        raise ValueError(f"flowers102: {source} lacks variable(s) {absent} (found "
-                         f"{sorted(k for k in mat if not k.startswith('_'))})")
+    """Variables ``names`` of a MATLAB v5 payload (checked first: :func:`~mllab.data.matfile.load_mat`), each
+    flattened to int64; errors name ``source``."""
     out = {}
-    for name in names:
-        values = np.asarray(mat[name]).reshape(-1)
-        if values.dtype.kind not in "iuf" or not np.array_equal(values, np.round(values)):
-            raise ValueError(f"flowers102: {source} {name} holds {values.dtype} values, expected whole numbers")
+    for name, value in load_mat(payload, "flowers102", source, names).items():
+        values = value.reshape(-1).astype(np.float64)
+        if not np.all(np.isfinite(values)) or not np.array_equal(values, np.round(values)) \
+                or values.size and not -2**31 <= values.min() <= values.max() < 2**31:
+            raise DataFormatError(f"flowers102: {source} {name} holds values other than whole numbers (expected "
+                                  f"image numbers or labels); delete it and run 'mllab data fetch flowers102'")
         out[name] = values.astype(np.int64)
     return out
 
@@ -80,7 +75,7 @@ def image_labels(payload: bytes, source: str) -> np.ndarray:
     labels = read_mat(payload, source, ["labels"])["labels"]
     if len(labels) != NUM_IMAGES or not np.all((labels >= 1) & (labels <= len(CLASSES))):
         found = f"{labels.min()}..{labels.max()}" if labels.size else "-"
-        raise ValueError(f"flowers102: {source} labels has {len(labels)} values in {found}, expected "
+        raise DataFormatError(f"flowers102: {source} labels has {len(labels)} values in {found}, expected "
                          f"{NUM_IMAGES} values in 1..{len(CLASSES)} (shape (1, {NUM_IMAGES}))")
     return labels - 1
 
@@ -90,27 +85,41 @@ def split_ids(payload: bytes, source: str, num_images: int) -> dict[str, np.ndar
     ids = read_mat(payload, source, list(SPLIT_SIZES))
     for name, expected in SPLIT_SIZES.items():
         if len(ids[name]) != expected:
-            raise ValueError(f"flowers102: {source} {name} lists {len(ids[name])} images, expected {expected}")
+            raise DataFormatError(f"flowers102: {source} {name} lists {len(ids[name])} images, expected {expected}")
         outside = ids[name][(ids[name] < 1) | (ids[name] > num_images)]
         if outside.size:
-            raise ValueError(f"flowers102: {source} {name} refers to image {outside[0]} ({MEMBER.format(outside[0])}"
+            raise DataFormatError(f"flowers102: {source} {name} refers to image {outside[0]} ({MEMBER.format(outside[0])}"
                              f"), but imagelabels.mat labels images 1..{num_images} only. The files do not belong "
                              f"together: delete them and run 'mllab data fetch flowers102'.")
     every = np.concatenate(list(ids.values()))
     if len(np.unique(every)) != len(every):
-        raise ValueError(f"flowers102: {source} lists some images twice (within or across trnid, valid, tstid)")
+        raise DataFormatError(f"flowers102: {source} lists some images twice (within or across trnid, valid, tstid)")
     return ids
 
 
+MAX_MEMBER = 1 << 26  # 64 MiB: the official JPEGs are under 1 MB each
+
+
 def _members(payload: bytes, source: str, wanted: set[str]) -> Iterator[tuple[str, bytes]]:
-    """``(name, bytes)`` of the archive's regular files named in ``wanted`` (a leading ``./`` ignored), in order."""
+    """``(name, bytes)`` of the archive's regular files named in ``wanted`` (a leading ``./`` ignored), in order.
+
+    Each member's declared size and the archive's decompressed extent are checked against caps before its data
+    is read or skipped, so a decompression bomb costs at most :func:`~mllab.data.inflate.output_cap` bytes."""
+    limit = output_cap(len(payload))
     try:
         with tarfile.open(fileobj=io.BytesIO(payload), mode="r:*") as tar:
             for member in tar:  # sequential: random access in a .tgz re-reads it from the start
+                if member.size > MAX_MEMBER or member.offset_data + member.size > limit:
+                    raise DataFormatError(f"flowers102: {source} member {member.name[:80]!r} declares {member.size} "
+                                          f"bytes at offset {member.offset_data}, beyond the archive's limits "
+                                          f"({MAX_MEMBER} per file, {limit} in all); it is corrupt: delete it and "
+                                          f"run 'mllab data fetch flowers102'.")
                 name = member.name.removeprefix("./")
                 if member.isfile() and name in wanted:
                     yield name, tar.extractfile(member).read()
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+    except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError, struct.error) as err:
+        if isinstance(err, DataFormatError):
+            raise
         raise ChecksumError(f"flowers102: {source} is not a readable tar.gz archive ({err}); delete it and run "
                             f"'mllab data fetch flowers102'.") from err
 

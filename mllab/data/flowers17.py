@@ -52,12 +52,25 @@ def _reference(root: Path) -> dict[str, str] | None:
     sums = root / SUMS_NAME
     if not sums.is_file():
         return None
-    hashes = {name.strip().lstrip("*"): digest for digest, name in
-              (line.split(None, 1) for line in sums.read_text().splitlines() if line.strip())}
+    hashes = parse_sums(sums.read_bytes(), sums)
     found = hashlib.sha256(manifest(hashes)).hexdigest()
     if found != MANIFEST_SHA256:
         raise ChecksumError(f"flowers17: {sums} lists other hashes than the known image set (list sha256 expected "
                             f"{MANIFEST_SHA256}, found {found}). Restore the original file or delete it.")
+    return hashes
+
+
+def parse_sums(blob: bytes, source: Path | str) -> dict[str, str]:
+    """``{name: sha256}`` from a ``sha256sum``-style list (``<hex digest>  [*]<name>`` per line)."""
+    hashes = {}
+    for number, line in enumerate(blob.splitlines(), 1):
+        parts = line.split(None, 1)
+        if not line.strip():
+            continue
+        if len(parts) != 2 or not parts[1].strip().isascii():
+            raise ChecksumError(f"flowers17: {source} line {number} is not '<sha256>  <file name>'; restore the "
+                                f"original file or delete it.")
+        hashes[parts[1].strip().lstrip(b"*").decode("ascii")] = parts[0].decode("ascii", "replace")
     return hashes
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import DataFile, candidate_paths, find_file, read_verified, require_files
+from mllab.data.files import DataFile, DataFormatError, candidate_paths, find_file, read_verified, require_files
 from mllab.data.idx import idx_read
 from mllab.data.registry import DATASETS
 
@@ -67,18 +69,34 @@ def _idx_dataset(name: str, folders: tuple[str, ...], files: tuple[DataFile, ...
     def build():
         arrays = {}
         for split, pair in (("train", files[:2]), ("test", files[2:])):
-            (img, _), (lab, _) = (read_verified(name, folders, spec) for spec in pair)
-            x = idx_read(img, f"{name} {split} images")
+            (img, img_path), (lab, lab_path) = (read_verified(name, folders, spec) for spec in pair)
+            x, y = idx_pair(name, img, img_path.name, lab, lab_path.name, len(classes))
             if transposed:  # EMNIST stores each image column-major: flip back to upright
                 x = x.transpose(0, 2, 1)
             arrays[f"x_{split}"] = x[:, None].copy()  # (N, 1, H, W)
-            arrays[f"y_{split}"] = idx_read(lab, f"{name} {split} labels").astype("int64")
+            arrays[f"y_{split}"] = y
         return arrays
 
     sources = [find_file(name, folders, f.name) for f in files]
     a = cached_arrays(name, _FORMAT_VERSION, sources, {}, build)
     return Dataset(name, Split(a["x_train"], a["y_train"]), Split(a["x_test"], a["y_test"]), classes,
                    {"files": [str(p) for p in sources]})
+
+
+def idx_pair(dataset: str, images: bytes, images_name: str, labels: bytes, labels_name: str,
+             num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(x (N, H, W) uint8, y (N,) int64 in 0..num_classes-1)`` from an images and a labels IDX payload."""
+    x = idx_read(images, f"{dataset}: {images_name}", ndim=3)
+    y = idx_read(labels, f"{dataset}: {labels_name}", ndim=1)
+    for what, arr, source in (("images", x, images_name), ("labels", y, labels_name)):
+        if arr.dtype != np.uint8:
+            raise DataFormatError(f"{dataset}: {source} holds {arr.dtype} {what}, expected uint8 (IDX type 0x08)")
+    if len(x) != len(y):
+        raise DataFormatError(f"{dataset}: {images_name} holds {len(x)} images but {labels_name} {len(y)} labels; "
+                              f"the files do not belong together")
+    if y.size and y.max() >= num_classes:
+        raise DataFormatError(f"{dataset}: {labels_name} holds label {y.max()}, expected 0..{num_classes - 1}")
+    return x, y.astype(np.int64)
 
 
 @DATASETS.register("mnist", kind="image", folders=("mnist",), files=MNIST_FILES)
@@ -106,22 +124,42 @@ def emnist(split: str = "balanced") -> Dataset:
                   "balanced ones)")
     ds = _idx_dataset("emnist", EMNIST_FOLDERS, files, EMNIST_SPLIT_CLASSES[split], transposed=True)
     mapping = [p for p in candidate_paths(EMNIST_FOLDERS, f"emnist-{split}-mapping.txt") if p.is_file()]
-    classes = emnist_mapping(mapping[0].read_text(), mapping[0]) if mapping else ds.classes
+    classes = emnist_mapping(read_mapping(mapping[0]), mapping[0], ds.num_classes) if mapping else ds.classes
     return replace(ds, classes=classes, info={**ds.info, "split": split,
                                               "mapping": str(mapping[0]) if mapping else None})
 
 
-def emnist_mapping(text: str, source: Path | str = "mapping") -> tuple[str, ...]:
-    """Class names by label from an EMNIST mapping file ("label ascii-code" per line, labels 0..K-1).
+MAX_MAPPING_BYTES = 1 << 16  # 62 lines of "label code" are under 1 kB
+
+
+def read_mapping(path: Path) -> str:
+    """The text of an EMNIST mapping file, refused in one line if it is too long or not ASCII."""
+    with path.open("rb") as f:
+        raw = f.read(MAX_MAPPING_BYTES + 1)
+    if len(raw) > MAX_MAPPING_BYTES or not raw.isascii():
+        raise DataFormatError(f"emnist: {path} is not an EMNIST mapping file (expected under {MAX_MAPPING_BYTES} "
+                              f"bytes of ASCII 'label ascii-code' lines); delete it or fetch it again")
+    return raw.decode("ascii")
+
+
+def emnist_mapping(text: str, source: Path | str = "mapping", num_classes: int | None = None) -> tuple[str, ...]:
+    """Class names by label from an EMNIST mapping file ("label ascii-code" per line, labels 0..K-1, printable
+    characters; K = ``num_classes`` when given).
 
     >>> emnist_mapping("0 48\\n1 65\\n2 97\\n")
     ('0', 'A', 'a')
     """
     try:
-        pairs = sorted((int(a), chr(int(b))) for a, b in (ln.split() for ln in text.splitlines() if ln.strip()))
+        pairs = sorted((int(a), int(b)) for a, b in (ln.split() for ln in text.splitlines() if ln.strip()))
     except ValueError as err:
-        raise ValueError(f"emnist: {source} is not an EMNIST mapping file ('label ascii-code' per line): {err}") \
-            from None
+        raise DataFormatError(f"emnist: {source} is not an EMNIST mapping file ('label ascii-code' per line): "
+                              f"{err}") from None
     if [label for label, _ in pairs] != list(range(len(pairs))):
-        raise ValueError(f"emnist: {source} labels are not 0..{len(pairs) - 1}")
-    return tuple(ch for _, ch in pairs)
+        raise DataFormatError(f"emnist: {source} labels are not 0..{len(pairs) - 1}, each once")
+    if num_classes is not None and len(pairs) != num_classes:
+        raise DataFormatError(f"emnist: {source} names {len(pairs)} classes, expected {num_classes}")
+    bad = next((code for _, code in pairs if not 32 < code < 127), None)
+    if bad is not None:
+        raise DataFormatError(f"emnist: {source} maps a label to character code {bad}, expected a printable "
+                              f"ASCII code (33..126)")
+    return tuple(chr(code) for _, code in pairs)

@@ -14,14 +14,14 @@ in place of the test split (for model selection); the default evaluates on
 
 from __future__ import annotations
 
-import io
 import string
 
 import numpy as np
 
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import DataFile, find_file, read_verified, require_files
+from mllab.data.files import DataFile, DataFormatError, find_file, read_verified, require_files
+from mllab.data.matfile import load_mat
 from mllab.data.registry import DATASETS
 
 _FORMAT_VERSION = 1
@@ -36,23 +36,15 @@ CLASSES = tuple(string.ascii_uppercase + string.digits)
 
 def mat_split(payload: bytes, split: str) -> tuple[np.ndarray, np.ndarray]:
     """``(x (N, 1, 32, 32) uint8 upright, y (N,) int64)`` from one course ``.mat`` payload."""
-    from scipy.io import loadmat
-
     source, keys = f"nist36_{split}.mat", [f"{split}_data", f"{split}_labels"]
-    try:
-        mat = loadmat(io.BytesIO(payload), variable_names=keys)
-    except (ValueError, TypeError, OSError) as err:
-        raise ValueError(f"nist36: {source} is not a readable MATLAB file ({err})") from err
-    missing = [k for k in keys if k not in mat]
-    if missing:
-        raise ValueError(f"nist36: {source} lacks {missing} (found {sorted(k for k in mat if k[0] != '_')})")
+    mat = load_mat(payload, "nist36", source, keys)
     data, labels = (np.asarray(mat[k], dtype=np.float64) for k in keys)
     if data.ndim != 2 or data.shape[1] != 1024 or data.size and not 0 <= data.min() <= data.max() <= 1:
-        raise ValueError(f"nist36: {source} {keys[0]} is {data.shape} with values in "
+        raise DataFormatError(f"nist36: {source} {keys[0]} is {data.shape} with values in "
                          f"{data.min() if data.size else '-'}..{data.max() if data.size else '-'}, "
                          f"expected (N, 1024) in [0, 1]")
     if labels.shape != (len(data), 36) or not np.all(labels.sum(axis=1) == 1) or not np.isin(labels, (0, 1)).all():
-        raise ValueError(f"nist36: {source} {keys[1]} is {labels.shape}, "
+        raise DataFormatError(f"nist36: {source} {keys[1]} is {labels.shape}, "
                          f"expected one-hot rows (N, 36) for N={len(data)}")
     x = data.reshape(-1, 32, 32).transpose(0, 2, 1)  # stored column-major: transpose back to (N, H, W)
     x = np.rint(x * 255).astype(np.uint8)[:, None]  # (N, 1, 32, 32)

@@ -13,8 +13,6 @@ id 0 = ``<pad>``, 1 = ``<unk>``, then tokens by falling frequency.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter
 
@@ -22,7 +20,7 @@ import numpy as np
 
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import DataFile, find_file, read_verified
+from mllab.data.files import DataFile, DataFormatError, find_file, read_verified
 from mllab.data.registry import DATASETS
 
 _FORMAT_VERSION = 3
@@ -70,13 +68,24 @@ def tokenize(text: str) -> list[str]:
 
 
 def read_tsv(payload: bytes, source: str) -> tuple[list[str], np.ndarray]:
-    """Sentences and int64 labels of a GLUE ``sentence<TAB>label`` file."""
-    rows = list(csv.reader(io.StringIO(payload.decode("utf-8")), delimiter="\t", quoting=csv.QUOTE_NONE))
+    """Sentences and int64 labels of a GLUE ``sentence<TAB>label`` file (UTF-8, ``\\n`` line ends)."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DataFormatError(f"sst2: {source} is not UTF-8 text (byte {err.start}: {err.reason}); delete it and "
+                              f"run 'mllab data fetch sst2'") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    # Split by hand, not with csv: GLUE's files are unquoted, and csv refuses a field over 128 kB or a lone CR.
+    rows = [line.removesuffix("\r").split("\t") for line in lines]
     if not rows or rows[0] != ["sentence", "label"]:
-        raise ValueError(f"sst2: {source} header is {rows[0] if rows else 'missing'}, expected ['sentence', 'label']")
+        raise DataFormatError(f"sst2: {source} header is {rows[0][:3] if rows else 'missing'!r:.80}, expected "
+                              f"['sentence', 'label']")
     bad = next((i for i, r in enumerate(rows[1:], 2) if len(r) != 2 or r[1] not in ("0", "1")), None)
     if bad is not None:
-        raise ValueError(f"sst2: {source} line {bad} is {rows[bad - 1]!r}, expected a sentence, a TAB and 0 or 1")
+        raise DataFormatError(f"sst2: {source} line {bad} is {lines[bad - 1]!r:.80}, expected a sentence, a TAB "
+                              f"and 0 or 1")
     return [r[0] for r in rows[1:]], np.array([int(r[1]) for r in rows[1:]], dtype=np.int64)
 
 

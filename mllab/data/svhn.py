@@ -7,13 +7,12 @@ The ``extra_32x32.mat`` set (531 131 easier images) is not loaded.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from mllab.data.cache import cached_arrays
 from mllab.data.dataset import Dataset, Split
-from mllab.data.files import DataFile, find_file, read_verified
+from mllab.data.files import DataFile, DataFormatError, find_file, read_verified
+from mllab.data.matfile import load_mat
 from mllab.data.registry import DATASETS
 
 _FORMAT_VERSION = 1
@@ -28,24 +27,16 @@ FILES = (
 
 def mat_arrays(payload: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
     """``(x (N, 3, 32, 32) uint8, y (N,) int64 in 0..9)`` from one SVHN ``.mat`` payload."""
-    from scipy.io import loadmat
-
-    try:
-        mat = loadmat(io.BytesIO(payload), variable_names=["X", "y"])
-    except (ValueError, TypeError, OSError) as err:
-        raise ValueError(f"svhn: {source} is not a readable MATLAB file ({err}); delete it and fetch it again") from err
-    if "X" not in mat or "y" not in mat:
-        raise ValueError(f"svhn: {source} lacks variables 'X' and 'y' (found {sorted(k for k in mat if k[0] != '_')})")
-    x, y = mat["X"], mat["y"]
+    mat = load_mat(payload, "svhn", source, ["X", "y"])
+    x, y = mat["X"], mat["y"].reshape(-1)
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[:3] != (32, 32, 3):
-        raise ValueError(f"svhn: {source} X is {x.dtype} {x.shape}, expected uint8 (32, 32, 3, N)")
-    y = y.reshape(-1).astype(np.int64)
-    if len(y) != x.shape[3] or (y.size and not 1 <= y.min() <= y.max() <= 10):
+        raise DataFormatError(f"svhn: {source} X is {x.dtype} {x.shape}, expected uint8 (32, 32, 3, N)")
+    if len(y) != x.shape[3] or not np.isin(y, np.arange(1, 11)).all():
         found = f"{y.min()}..{y.max()}" if y.size else "-"
-        raise ValueError(f"svhn: {source} y has {len(y)} labels in {found} for {x.shape[3]} images, "
+        raise DataFormatError(f"svhn: {source} y has {len(y)} labels in {found} for {x.shape[3]} images, "
                          f"expected one label in 1..10 per image")
     x = np.ascontiguousarray(x.transpose(3, 2, 0, 1))  # (H, W, C, N) -> (N, C, H, W)
-    return x, y % 10  # label 10 is the digit 0
+    return x, y.astype(np.int64) % 10  # label 10 is the digit 0
 
 
 @DATASETS.register("svhn", kind="image", folders=FOLDERS, files=FILES)

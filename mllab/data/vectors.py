@@ -29,7 +29,7 @@ import numpy as np
 from mllab.core.registry import Registry
 from mllab.data.cache import cached_arrays
 from mllab.data.fetch import fetch_member
-from mllab.data.files import DataFile, MissingDataError, cache_dir, candidate_paths
+from mllab.data.files import DataFile, DataFormatError, MissingDataError, cache_dir, candidate_paths, check_sha256
 
 log = logging.getLogger(__name__)
 
@@ -107,40 +107,107 @@ def vectors_found(name: str) -> bool:
     return True
 
 
+MAX_LINE = 1 << 16  # a 100-d GloVe line is about 1 kB
+
+
 def read_text_vectors(path: Path, dim: int) -> tuple[list[str], np.ndarray]:
     """GloVe's text format: ``word v1 ... v_dim`` per line (a word may itself hold spaces: the last dim fields
-    are the vector)."""
+    are the vector). Any damage (not UTF-8, a short or overlong line, a value that is not a finite number) is one
+    :class:`~mllab.data.errors.DataFormatError` naming the file and line."""
     words, rows = [], []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise DataFormatError(f"{path}: line {number} is not UTF-8 ({err.reason}); the file is corrupt: "
+                                      f"delete it and fetch it again") from None
+            if len(line) > MAX_LINE:
+                raise DataFormatError(f"{path}: line {number} is over {MAX_LINE} bytes, expected a word and {dim} "
+                                      f"numbers; the file is corrupt: delete it and fetch it again")
             fields = line.rstrip("\n").rstrip(" ").split(" ")
             if len(fields) < dim + 1:
-                raise ValueError(f"{path}: line {number} has {len(fields) - 1} numbers, expected {dim}; is this "
-                                 f"a {dim}-dimensional GloVe file?")
+                raise DataFormatError(f"{path}: line {number} has {len(fields) - 1} numbers, expected {dim}; is this "
+                                      f"a {dim}-dimensional GloVe file?")
             words.append(" ".join(fields[:-dim]))
             rows.append(fields[-dim:])
-    return words, np.asarray(rows, dtype=np.float32).reshape(len(words), dim)
+    try:
+        with np.errstate(over="ignore"):  # 1e39 overflows float32 to inf: refused by finite() below
+            matrix = np.asarray(rows, dtype=np.float32).reshape(len(words), dim)
+    except ValueError:
+        number = next(i for i, r in enumerate(rows, 1) if not _numbers(r))
+        raise DataFormatError(f"{path}: line {number} holds a value that is not a number: {rows[number - 1]!r:.80}"
+                              ) from None
+    return words, finite(matrix, words, path)
 
 
-def read_wink_vectors(path: Path, dim: int) -> tuple[list[str], np.ndarray]:
-    """The npm package's JSON: ``{"dimensions": dim, "vectors": {word: [v1, ..., v_dim, norm, index]}}``."""
-    with path.open(encoding="utf-8") as f:
-        blob = json.load(f)
-    if blob.get("dimensions") != dim:
-        raise ValueError(f"{path}: {blob.get('dimensions')}-dimensional vectors, expected {dim}")
-    words = list(blob["vectors"])
-    matrix = np.asarray([v[:dim] for v in blob["vectors"].values()], dtype=np.float32)
-    return words, matrix.reshape(len(words), dim)
+def _numbers(fields: list[str]) -> bool:
+    try:
+        np.asarray(fields, dtype=np.float32)
+    except ValueError:
+        return False
+    return True
+
+
+def finite(matrix: np.ndarray, words: list[str], source) -> np.ndarray:
+    """``matrix`` if it holds vectors and every value is finite (in float32); else one line naming a bad word."""
+    if not len(words):
+        raise DataFormatError(f"{source}: holds no word vectors; delete it and fetch it again")
+    with np.errstate(over="ignore"):
+        bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
+    if bad.size:
+        raise DataFormatError(f"{source}: the vector of {words[bad[0]]!r:.40} (row {bad[0] + 1}) holds nan or inf "
+                              f"(or a value beyond float32); {bad.size} such rows. Delete it and fetch it again")
+    return matrix
+
+
+def read_wink_vectors(path: Path, dim: int, sha256: str | None = None, name: str = "word vectors"
+                      ) -> tuple[list[str], np.ndarray]:
+    """The npm package's JSON, checked against ``sha256`` (when given) before it is parsed."""
+    blob = path.read_bytes()
+    if sha256 is not None:
+        check_sha256(name, path, blob, sha256)
+    return parse_wink(blob, path, dim)
+
+
+def parse_wink(blob: bytes, source, dim: int) -> tuple[list[str], np.ndarray]:
+    """``{"dimensions": dim, "vectors": {word: [v1, ..., v_dim, norm, index]}}`` -> words, ``(N, dim)`` float32."""
+    try:
+        doc = json.loads(blob)
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise DataFormatError(f"{source}: not valid JSON ({type(err).__name__}: {str(err)[:100]}); delete it and "
+                              f"fetch it again") from None
+    vectors = doc.get("vectors") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or doc.get("dimensions") != dim or not isinstance(vectors, dict):
+        found = doc.get("dimensions") if isinstance(doc, dict) else type(doc).__name__
+        raise DataFormatError(f"{source}: expected an object with \"dimensions\": {dim} and a \"vectors\" object, "
+                              f"found dimensions {found!r:.40}; is this wink-embeddings-sg-{dim}d.json?")
+    words = list(vectors)
+    bad = next((w for w in words if not _vector(vectors[w], dim)), None)
+    if bad is not None:
+        raise DataFormatError(f"{source}: the vector of {bad!r:.40} is not a list of at least {dim} numbers")
+    with np.errstate(over="ignore"):
+        matrix = np.asarray([[float(x) for x in vectors[w][:dim]] for w in words], dtype=np.float32)
+    return words, finite(matrix.reshape(len(words), dim), words, source)
+
+
+def _vector(value, dim: int) -> bool:
+    return isinstance(value, list) and len(value) >= dim and all(
+        type(x) in (int, float) and (type(x) is float or abs(x) < 2**64) for x in value[:dim])
 
 
 def load_vectors(name: str) -> tuple[list[str], np.ndarray]:
-    """All words of vector set ``name`` and their (N, dim) float32 vectors (parsed once, then cached)."""
+    """All words of vector set ``name`` and their (N, dim) float32 vectors (parsed once, then cached). The npm
+    JSON copy is checked against its known SHA-256 before it is parsed; values must be finite."""
     vs, path = vector_set(name), find_vectors(name)
-    reader = read_wink_vectors if path.suffix == ".json" else read_text_vectors
+    spec = next(s.file for s in vs.sources if s.file.name == path.name)
 
     def build() -> dict[str, np.ndarray]:
         log.info("%s: parsing %s (once; cached after)", name, path)
-        words, matrix = reader(path, vs.dim)
+        if path.suffix == ".json":
+            words, matrix = read_wink_vectors(path, vs.dim, spec.sha256, name)
+        else:
+            words, matrix = read_text_vectors(path, vs.dim)
         return {"words": np.array(words), "vectors": matrix}
 
     arrays = cached_arrays(f"vectors-{name}", FORMAT_VERSION, [path], {}, build)

