@@ -55,12 +55,12 @@ def run_sweep(target: str, overrides: list[str], grid_items: list[str], seeds: i
     """
     check_executor(executor, address)
     select = requested(metric, mode)
+    check_address(address)  # a Ray cluster that does not answer: one line, not a hang in ray.init
     grid = plan.parse_grid(grid_items)
     base = apply_stand_in(config_for(target, overrides))
     root = Path(out or base.output.root)
     folder = sweep_folder(root, target, base, grid, seeds)
     refuse_if_running(folder)
-    check_address(address)  # a Ray cluster that does not answer: one line, not a hang
     all_settings = plan.settings(grid)
     names = plan.setting_folders(all_settings)
     setting_cfgs = [apply_stand_in(config_for(target, overrides + s)) for s in all_settings]
