@@ -182,9 +182,10 @@ def do_recipes_list(pattern: str) -> None:
         cfg = config_for(name)
         fitted = engine_of(cfg.model) == "classical"  # one fit: no epochs
         rows.append([name, cfg.experiment, cfg.data.name, cfg.model.name,
-                     f"{'-' if fitted else cfg.training.epochs} x {cfg.seeds}", cost_text(recipe_cost(name))])
-    typer.echo(columns(["recipe", "runs/<experiment>", "dataset", "model", "epochs x seeds", "CPU time per seed"],
-                       rows, right={"epochs x seeds"}))
+                     f"{'-' if fitted else cfg.training.epochs} x {cfg.seeds}", cost_text(recipe_cost(name)),
+                     ",".join(cfg.published) or "-"])
+    typer.echo(columns(["recipe", "runs/<experiment>", "dataset", "model", "epochs x seeds", "CPU time per seed",
+                        "published rows"], rows, right={"epochs x seeds"}))
     machine = cost_table().get("machine")
     typer.echo(f"CPU time: measured on {machine} (~: estimated from timed steps or scaled fits; "
                "bench/recipe_costs.py); 'mllab recipes show NAME' for the published numbers" if machine else

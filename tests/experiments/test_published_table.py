@@ -163,3 +163,14 @@ def test_a_moved_runs_folder_still_reads_and_fits_without_epochs_show_a_dash(tmp
     (tmp_path / "old").rename(tmp_path / "new")
     (row,) = collect(tmp_path / "new")
     assert row.epochs == "-" and row.ours == pytest.approx(0.99)
+
+
+def test_recipes_list_shows_the_published_rows_each_once():
+    """The README says 'mllab recipes list' shows the published rows a recipe reproduces; s000_nin printed one twice."""
+    from tests.cli.cli_run import mllab
+
+    lines = mllab("recipes", "list", "s000_nin*").stdout.splitlines()
+    assert lines[0].rstrip().endswith("published rows")
+    nin = next(line for line in lines if line.startswith("s000_nin "))
+    assert nin.rstrip().endswith(" s000-nin") and "s000-nin-nonlin-9" not in nin
+    assert next(line for line in lines if line.startswith("s000_nin_tanh ")).rstrip().endswith(" s000-nin-tanh")
