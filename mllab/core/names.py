@@ -3,10 +3,10 @@ and again where a path is joined, so no name can lead a write outside the runs r
 
 >>> folder_name("s003_lenet_mnist", "experiment")
 's003_lenet_mnist'
->>> folder_name("../../x", "experiment")
+>>> folder_name("../../x", "experiment")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-mllab.core.errors.ConfigError: experiment '../../x': not one folder name (a path); give a plain name such as my_study (no '/', '\\', '..' or control characters)
+mllab.core.errors.ConfigError: experiment '../../x': not one folder name (a path); give a plain name such as ...
 >>> str(under("runs", "demo", "20250101-lenet5-ab12"))
 'runs/demo/20250101-lenet5-ab12'
 """
