@@ -28,7 +28,6 @@ from mllab.runs.checkpoints import FORMATS_OF, OLDER, WRITES
 SPEC_FILE = "model.json"
 MAX_SPEC_BYTES = 1 << 20  # a spec is a few hundred bytes; a vocabulary-sized one a few kB
 ENGINES = ("torch", "numpy", "classical")
-MAX_SPEC_BYTES = 1 << 20  # names, shapes and parameters: far below 1 MB
 INPUT_DTYPES = ("float16", "float32", "float64", "int32", "int64", "uint8")
 
 
@@ -96,7 +95,12 @@ class ModelSpec:
             raise ValueError(f"input_shape {shape!r} is not a list of positive integers")
         if classes is not None and not _is_count(classes):
             raise ValueError(f"num_classes {classes!r} is not a positive integer")
-        return cls(engine, name, tuple(shape) if shape else None, classes, params)
+        fmt, dtype = d.get("checkpoint_format", OLDER[engine]), d.get("input_dtype")  # absent: an older mllab's
+        if fmt not in FORMATS_OF[engine]:
+            raise ValueError(f"checkpoint_format {fmt!r} is not one of {engine}'s ({', '.join(FORMATS_OF[engine])})")
+        if dtype is not None and dtype not in INPUT_DTYPES:
+            raise ValueError(f"input_dtype {dtype!r} is not one of {', '.join(INPUT_DTYPES)}")
+        return cls(engine, name, tuple(shape) if shape else None, classes, params, fmt, dtype)
 
 
 def _is_count(n: Any) -> bool:

@@ -108,9 +108,10 @@ def test_runs_published_rebuilds_a_stand_in_group_with_a_command_that_runs(tmp_p
 
 
 def test_eval_of_a_classical_run_reproduces_its_test_accuracy(tmp_path):
-    """A fitted estimator is the run's checkpoint (last.pkl): eval refits nothing and scores it again."""
+    """A fitted estimator is the run's checkpoint (last.npz + last.json, no pickle): eval refits nothing and scores
+    it again."""
     mllab("train", "demo", "model.name=ridge", "model.params={alpha: 1.0}", "--out", str(tmp_path), "--quiet")
     run = next(tmp_path.glob("demo/*/seed0"))
-    assert (run / "checkpoints" / "last.pkl").is_file()
+    assert {p.name for p in (run / "checkpoints").iterdir()} == {"last.npz", "last.json"}
     out = mllab("eval", str(run)).stdout
     assert out.strip() == f"test accuracy: {summary(run)['final']['test_accuracy']:.4f}"

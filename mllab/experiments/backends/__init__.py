@@ -42,7 +42,8 @@ def build_for_run(cfg, run, splits):
     ``load_run`` can rebuild it."""
     from mllab.runs.spec import spec_for
 
-    spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
+    spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info,
+                    str(splits.train.x.dtype))
     model = spec.build()
     spec.write(run.path)
     return model

@@ -6,7 +6,9 @@ an SVM's ``train_subset``); ``task="reduce"`` models (PCA)
 record reconstruction PSNR. The figures these models owe their users are
 drawn into the run's ``figures/``: weight maps for linear models, support
 vectors in a 2-D PCA view for SVMs, TP/TN/FP/FN along the discriminant for
-a binary LDA. The fitted estimator is the run's checkpoint (``checkpoints/last.pkl``).
+a binary LDA. The fitted estimator is the run's checkpoint, saved without pickle: its fitted arrays in
+``checkpoints/last.npz``, its registered name and hyper-parameters in ``checkpoints/last.json``
+(:func:`mllab.runs.checkpoints.save_estimator`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class ClassicalBackend:
         return fit_classical(cfg, run, splits, model, is_reduction(cfg))
 
     def evaluate(self, cfg, run, splits, checkpoint: str) -> dict[str, float]:
-        model = run.model("last")
+        model = run.model(checkpoint)
         if is_reduction(cfg):
             return {"test_psnr": model.reconstruction_psnr(flat(splits.test))}
         return {"test_accuracy": float(np.mean(model.predict(flat(splits.test)) == splits.test.y))}
@@ -54,7 +56,7 @@ def fit_classical(cfg, run, splits, model, reduce: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     model.fit(flat(splits.train), splits.train.y)
     fit_seconds = time.perf_counter() - t0
-    checkpoints.save_estimator(checkpoints.path_of(run.checkpoints, "last", "classical"), model)
+    checkpoints.save_estimator(checkpoints.path_of(run.checkpoints, "last", "classical"), model, cfg.model.name)
     if reduce:
         final = {"test_psnr": model.reconstruction_psnr(flat(splits.test)),
                  "train_psnr": model.reconstruction_psnr(flat(splits.train))}

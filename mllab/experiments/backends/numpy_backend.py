@@ -90,8 +90,11 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     epoch, rng, state = 0, np.random.default_rng(cfg.seed), {"best": None, "best_epoch": None, "step": 0}
     last, best = (checkpoints.path_of(run.checkpoints, name, "numpy") for name in ("last", "best"))
     if resume and last.is_file():
-        epoch, rng = st.load(last, model, opt)
-        state = json.loads((run.checkpoints / "last_state.json").read_text())
+        epoch, rng = checkpoints.load_scratch(model, last, opt)
+        state = checkpoints.read_json(run.checkpoints / "last_state.json")
+        if not {"best", "best_epoch", "step"} <= set(state):
+            raise checkpoints.CheckpointError(f"{run.checkpoints / 'last_state.json'}: expected the keys best, "
+                                              f"best_epoch, step; found {sorted(state)[:5]}: start the run again")
         run.truncate_metrics(epoch)
     elif cfg.output.figures:
         draw_scratch_figures(model, splits, run, "init")
@@ -102,7 +105,7 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
         atomic_write_text(run.checkpoints / "last_state.json", json.dumps(state))  # best-so-far, step count
         run.append_metrics(record)
     if cfg.training.select:
-        st.load(best, model)
+        checkpoints.load_scratch(model, best)
     if cfg.output.figures:
         draw_scratch_figures(model, splits, run, "trained")
     return _final(st, model, splits, reconstruct, loss, run, state)

@@ -40,6 +40,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
 from mllab.models.classical._base import check_choice, check_number, encode_classes, one_hot
+from mllab.models.classical._state import FittedState, require
 from mllab.models.registry import MODELS
 
 COVARIANCE_TYPES = ("full", "diag")
@@ -166,7 +167,7 @@ def initial_responsibilities(X: np.ndarray, n_components: int, init: str, rng) -
 
 
 @MODELS.register("gmm", kind="classical", task="classify", example_params={"max_iter": 20})
-class GaussianMixtureClassifier(ClassifierMixin, BaseEstimator):
+class GaussianMixtureClassifier(FittedState, ClassifierMixin, BaseEstimator):
     """Gaussian-mixture classifier: a mixture per class (Bayes rule) or majority-labelled clusters.
 
     Parameters: ``mode`` (``"per_class"`` or ``"clusters"``), ``n_components``
@@ -230,6 +231,34 @@ class GaussianMixtureClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
+
+    def get_fitted_state(self) -> dict:
+        """Classes, EM iterations and each mixture's arrays (``mixture_weights_`` ... one per class, or one)."""
+        check_is_fitted(self)
+        mixtures = self.mixtures_ if self.mode == "per_class" else [self.mixture_]
+        state = {"classes_": self.classes_, "n_iter_": self.n_iter_, "n_features_in_": self.n_features_in_,
+                 "mixture_weights_": [m.weights for m in mixtures], "mixture_means_": [m.means for m in mixtures],
+                 "mixture_covariances_": [m.covariances for m in mixtures],
+                 "mixture_fit_": [[m.lower_bound, m.n_iter, m.converged] for m in mixtures]}
+        if self.mode == "per_class":
+            return {**state, "class_log_prior_": self.class_log_prior_}
+        return {**state, "component_classes_": self.component_classes_}
+
+    def set_fitted_state(self, state: dict):
+        """The mixtures rebuilt from their arrays (their precision factors computed again, as after EM)."""
+        own = ("class_log_prior_",) if self.mode == "per_class" else ("component_classes_",)
+        require(self, state, ("classes_", "n_iter_", "n_features_in_", "mixture_weights_", "mixture_means_",
+                              "mixture_covariances_", "mixture_fit_", *own))
+        mixtures = [Mixture(w, m, c, self.covariance_type, float(bound), int(n), bool(done))
+                    for w, m, c, (bound, n, done) in zip(state["mixture_weights_"], state["mixture_means_"],
+                                                         state["mixture_covariances_"], state["mixture_fit_"])]
+        self.classes_, self.n_features_in_ = state["classes_"], state["n_features_in_"]
+        self.n_iter_ = np.asarray(state["n_iter_"]) if self.mode == "per_class" else state["n_iter_"]
+        if self.mode == "per_class":
+            self.mixtures_, self.class_log_prior_ = mixtures, state["class_log_prior_"]
+        else:
+            (self.mixture_,), self.component_classes_ = mixtures, state["component_classes_"]
+        return self
 
     def _fit_one(self, X: np.ndarray, n_components: int, rng, what: str) -> Mixture:
         if len(X) < n_components:

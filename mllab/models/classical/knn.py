@@ -14,11 +14,12 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mllab.models.classical._base import check_choice, check_number, encode_classes
+from mllab.models.classical._state import FittedState, require
 from mllab.models.registry import MODELS
 
 
 @MODELS.register("knn", kind="classical", task="classify", example_params={"n_neighbors": 3})
-class KNNClassifier(ClassifierMixin, BaseEstimator):
+class KNNClassifier(FittedState, ClassifierMixin, BaseEstimator):
     """Majority vote (or distance-weighted vote) of the ``n_neighbors`` nearest training examples.
 
     Parameters: ``n_neighbors``, ``weights`` (``"uniform"`` or ``"distance"``),
@@ -47,8 +48,24 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
         if self.n_neighbors > len(X):
             raise ValueError(f"KNNClassifier: n_neighbors={self.n_neighbors} is more than the {len(X)} training "
                              "examples; lower n_neighbors or pass more data")
-        self.neighbors_ = KNeighborsClassifier(n_neighbors=self.n_neighbors, weights=self.weights, p=self.p,
-                                               n_jobs=self.n_jobs).fit(X, y_index)
+        self.neighbors_ = self._index(X, y_index)
+        return self
+
+    def _index(self, X: np.ndarray, y_index: np.ndarray) -> KNeighborsClassifier:
+        return KNeighborsClassifier(n_neighbors=self.n_neighbors, weights=self.weights, p=self.p,
+                                    n_jobs=self.n_jobs).fit(X, y_index)
+
+    def get_fitted_state(self) -> dict:
+        """The classes and the stored training set (the neighbour index is rebuilt from it on load)."""
+        check_is_fitted(self)
+        return {"classes_": self.classes_, "n_features_in_": self.n_features_in_,
+                "fit_X_": self.neighbors_._fit_X, "fit_y_": self.neighbors_._y}
+
+    def set_fitted_state(self, state: dict):
+        """Rebuild the neighbour index from the stored training set: the same search, the same answers."""
+        require(self, state, ("classes_", "n_features_in_", "fit_X_", "fit_y_"))
+        self.classes_, self.n_features_in_ = state["classes_"], state["n_features_in_"]
+        self.neighbors_ = self._index(state["fit_X_"], state["fit_y_"])
         return self
 
     def predict_proba(self, X) -> np.ndarray:

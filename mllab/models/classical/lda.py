@@ -35,11 +35,12 @@ from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mllab.models.classical._base import check_number, encode_classes, scores_for_sklearn
+from mllab.models.classical._state import FittedState
 from mllab.models.registry import MODELS
 
 
 @MODELS.register("lda", kind="classical", task="classify", example_params={"shrinkage": "auto"})
-class FisherLDA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClassifierMixin, BaseEstimator):
+class FisherLDA(FittedState, ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClassifierMixin, BaseEstimator):
     """Fisher LDA: discriminant projection by ``eigh(Sb, Sw)`` and nearest-mean classification there.
 
     Parameters: ``n_components`` (``None``: ``min(C - 1, d)``), ``shrinkage``
@@ -54,6 +55,10 @@ class FisherLDA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClassifierMix
     >>> FisherLDA().fit(X, [0, 0, 1, 1]).predict([[0.1, 0.0], [1.9, 0.1]]).tolist()
     [0, 1]
     """
+
+    _fitted_attributes = ("classes_", "priors_", "means_", "covariance_", "xbar_", "eigenvalues_", "scalings_",
+                          "explained_variance_ratio_", "projected_means_", "_max_components", "_n_features_out",
+                          "n_features_in_")
 
     def __init__(self, *, n_components=None, shrinkage=None):
         self.n_components = n_components

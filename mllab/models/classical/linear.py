@@ -33,11 +33,14 @@ from sklearn.utils.validation import validate_data
 
 from mllab.models.classical._base import (LinearScoresMixin, centered_gram, check_number, encode_classes, one_hot,
                                           ridge_solve)
+from mllab.models.classical._state import FittedState
 from mllab.models.registry import MODELS
 
 
-class _OneHotRegressionClassifier(LinearScoresMixin, ClassifierMixin, BaseEstimator):
+class _OneHotRegressionClassifier(FittedState, LinearScoresMixin, ClassifierMixin, BaseEstimator):
     """Validate, one-hot encode, center through the Gram matrix, solve, set ``coef_``/``intercept_``."""
+
+    _fitted_attributes = ("classes_", "coef_", "intercept_", "n_features_in_")
 
     def fit(self, X, y):
         """Fit on features ``X`` (n, d) and class labels ``y`` (n,); returns ``self``."""
@@ -99,6 +102,8 @@ class LassoClassifier(_OneHotRegressionClassifier):
     >>> clf.coef_[:, 1].tolist()  # the constant feature gets no weight
     [0.0, 0.0]
     """
+
+    _fitted_attributes = (*_OneHotRegressionClassifier._fitted_attributes, "n_iter_", "sparsity_")
 
     def __init__(self, *, alpha: float = 1e-3, fit_intercept: bool = True, max_iter: int = 1000,
                  tol: float = 1e-4):

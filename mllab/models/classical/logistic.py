@@ -34,6 +34,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_random_state, validate_data
 
 from mllab.models.classical._base import LinearScoresMixin, check_choice, check_number, encode_classes
+from mllab.models.classical._state import FittedState
 from mllab.models.registry import MODELS
 
 FORMS = ("ovr", "multi_binary", "softmax")
@@ -51,7 +52,7 @@ def resolve_device(device: str) -> torch.device:
 
 @MODELS.register("logistic", kind="classical", task="classify",
                  example_params={"lr": 0.05, "epochs": 20, "batch_size": 16, "device": "cpu"})
-class LogisticRegression(LinearScoresMixin, ClassifierMixin, BaseEstimator):
+class LogisticRegression(FittedState, LinearScoresMixin, ClassifierMixin, BaseEstimator):
     """Linear logistic classifier (``ovr``, ``multi_binary`` or ``softmax``) fit by torch SGD with momentum.
 
     Parameters: ``form``, ``lr``, ``momentum``, ``epochs``, ``batch_size``,
@@ -67,6 +68,8 @@ class LogisticRegression(LinearScoresMixin, ClassifierMixin, BaseEstimator):
     >>> clf.fit(X, [0, 0, 1, 1]).predict([[0.0], [3.0]]).tolist()
     [0, 1]
     """
+
+    _fitted_attributes = ("classes_", "coef_", "intercept_", "loss_curve_", "n_features_in_")
 
     def __init__(self, *, form: str = "softmax", lr: float = 1e-3, momentum: float = 0.9, epochs: int = 10,
                  batch_size: int = 64, weight_decay: float = 0.0, fit_intercept: bool = True,

@@ -20,11 +20,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mllab.core.metrics import psnr
 from mllab.models.classical._base import check_number
+from mllab.models.classical._state import FittedState
 from mllab.models.registry import MODELS
 
 
 @MODELS.register("pca", kind="classical", task="reduce", example_params={"n_components": 2})
-class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class PCA(FittedState, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Projection onto the ``n_components`` directions of largest variance (SVD of the centered data).
 
     Parameters: ``n_components`` (``None``: ``min(n_samples, n_features)``).
@@ -37,6 +38,9 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     >>> PCA(n_components=1).fit(X).components_.round(4).tolist()
     [[0.7071, 0.7071]]
     """
+
+    _fitted_attributes = ("mean_", "components_", "singular_values_", "explained_variance_",
+                          "explained_variance_ratio_", "n_components_", "_n_features_out", "n_features_in_")
 
     def __init__(self, *, n_components=None):
         self.n_components = n_components

@@ -30,13 +30,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mllab.models.classical._base import (BLOCK_ROWS, centered_gram, check_choice, check_number, encode_classes,
                                           one_hot, ridge_solve, scores_for_sklearn)
+from mllab.models.classical._state import FittedState
 from mllab.models.registry import MODELS
 
 KNOT_PLACEMENTS = ("quantile", "uniform")
 
 
 @MODELS.register("spline_regression", kind="classical", task="classify", example_params={"n_knots": 2})
-class SplineClassifier(ClassifierMixin, BaseEstimator):
+class SplineClassifier(FittedState, ClassifierMixin, BaseEstimator):
     """Ridge regression on linear + hinge features ``max(0, x_j - k)``, one output per class.
 
     Parameters: ``n_knots`` (per feature), ``knots`` (``"quantile"`` or
@@ -49,6 +50,8 @@ class SplineClassifier(ClassifierMixin, BaseEstimator):
     >>> clf.knots_.tolist(), clf.coef_.shape
     ([[1.0]], (2, 2))
     """
+
+    _fitted_attributes = ("classes_", "knots_", "coef_", "intercept_", "n_features_in_")
 
     def __init__(self, *, n_knots: int = 3, knots: str = "quantile", alpha: float = 10.0,
                  fit_intercept: bool = True):
