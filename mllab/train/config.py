@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from mllab.core.config import Section, registered
 
@@ -85,8 +85,16 @@ class ProgressiveResizeConfig(Section):
     ramp: float = Field(0.5, gt=0, le=1, description="fraction of the epochs over which the side grows to full")
 
 
+def _not_a_test_metric(metric: str | None) -> str | None:
+    """The best checkpoint and early stopping are chosen on validation: the test split is scored once, after."""
+    if metric and metric.startswith("test_"):
+        raise ValueError(f"{metric} is a test metric: choose on validation (e.g. val_{metric[5:]}, with "
+                         f"data.val_fraction > 0); the test split is scored once, after training")
+    return metric
+
+
 class EarlyStoppingConfig(Section):
-    metric: str = "val_loss"
+    metric: Annotated[str, AfterValidator(_not_a_test_metric)] = "val_loss"
     patience: int = Field(0, ge=0, description="epochs without improvement before stopping; 0 = off")
 
 
@@ -106,7 +114,8 @@ class TrainingConfig(Section):
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     progressive_resize: ProgressiveResizeConfig = Field(default_factory=ProgressiveResizeConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
-    select: str | None = Field(None, description="metric picking the best checkpoint, e.g. val_accuracy")
+    select: Annotated[str | None, AfterValidator(_not_a_test_metric)] = Field(
+        None, description="metric picking the best checkpoint, e.g. val_accuracy (never a test_ metric)")
     grad_clip: float | None = Field(None, gt=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's choice)")

@@ -32,6 +32,9 @@ def test_override_values_are_yaml():
     ("optimizer.lr=0", "optimizer.lr: Input should be greater than 0"),
     ("published=[s000-mlp, s999-nope]",
      "published: Value error, published ids ['s999-nope'] are not in published.yaml"),
+    ("training.select=test_accuracy", "training.select: Value error, test_accuracy is a test metric: choose on "
+                                      "validation"),
+    ("training.early_stopping.metric=test_loss", "training.early_stopping.metric: Value error, test_loss is a test"),
 ])
 def test_bad_keys_and_types_name_the_path(override, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
