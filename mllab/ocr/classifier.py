@@ -1,15 +1,15 @@
 """The character classifier ``mllab ocr`` reads with: a run of the ``ocr_handwritten36`` recipe.
 
-Which run: ``--model RUN`` when given, else the newest finished run of that recipe under the runs root, else
-the classifier shipped inside the package (``mllab/ocr/model/``: a run folder of that recipe, with the command
-that trained it in ``PROVENANCE.md``), whose checkpoint's SHA-256 is checked against :data:`BUNDLED_SHA256`
-before it is loaded, so a fresh install reads pages with no training of its own.
+Which run: ``--model RUN`` when given, else the classifier shipped inside the package (``mllab/ocr/model/``: a
+run folder of that recipe, with the command that trained it in ``PROVENANCE.md``), whose checkpoint's SHA-256
+is checked against :data:`BUNDLED_SHA256` before it is loaded, so a fresh install reads pages with no training
+of its own. Nothing is picked up from the working directory: whoever made the folder one stands in (a copied
+``runs/`` tree) does not decide what reads one's pages; a run of one's own is named with ``--model``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 
@@ -26,19 +26,6 @@ BUNDLED_CHECKPOINT = "checkpoints/best.pt"
 BUNDLED_SHA256 = "d4ab5e44b4e73ce3dd4c6a9d4394254862b35c690ab45e04cd603481d837a7e8"
 
 
-def newest_run(root: str | Path) -> Path | None:
-    """The most recently completed ``ocr_handwritten36`` run under ``root`` (``runs/<experiment>/<group>/seed<k>``)."""
-    best, when = None, -1.0
-    for summary in Path(root).glob(f"{EXPERIMENT}/*/seed*/summary.json"):
-        try:
-            status = json.loads(summary.read_text()).get("status")
-        except (OSError, ValueError):
-            continue
-        if status == "completed" and summary.stat().st_mtime > when:
-            best, when = summary.parent, summary.stat().st_mtime
-    return best
-
-
 def bundled_run() -> Path:
     """The shipped run folder, its checkpoint verified against :data:`BUNDLED_SHA256`."""
     checkpoint = BUNDLED / BUNDLED_CHECKPOINT
@@ -53,11 +40,9 @@ def bundled_run() -> Path:
     return BUNDLED
 
 
-def choose_run(model: str | Path | None = None, root: str | Path = "runs") -> Path:
-    """``model`` if given, else the newest run under ``root``, else the shipped one."""
-    if model is not None:
-        return Path(model)
-    return newest_run(root) or bundled_run()
+def choose_run(model: str | Path | None = None) -> Path:
+    """``model`` (a run folder) if given, else the shipped, checksum-verified one (:func:`bundled_run`)."""
+    return Path(model) if model is not None else bundled_run()
 
 
 class Classifier:

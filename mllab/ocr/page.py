@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+CONFIDENCE = ("the classifier's softmax probability of the character read (not calibrated; 0/O, 1/I, 5/S, 2/Z, 8/B "
+              "and 6/G share theirs)")
+
+
 @dataclass(frozen=True)
 class Char:
     """One read character: ``box`` (x0, y0, x1, y1) in page pixels, ``text`` (A-Z, 0-9), ``confidence`` (the
@@ -49,10 +53,19 @@ class Page:
         return out
 
     @property
+    def mean_confidence(self) -> float | None:
+        """The mean of the characters' confidences (``None`` when no character was found)."""
+        return sum(c.confidence for c in self.chars) / len(self.chars) if self.chars else None
+
+    @property
     def text(self) -> str:
         """The page's text, one row per line."""
         return "\n".join(self.lines)
 
-    def to_json(self) -> list[dict]:
-        """The characters as plain data (``box``, ``text``, ``confidence``, ``line``, ``word``)."""
-        return [{**asdict(c), "box": list(c.box), "confidence": round(c.confidence, 4)} for c in self.chars]
+    def to_json(self) -> dict:
+        """The page as plain data: ``text``, ``size``, ``mean_confidence``, ``confidence`` (what it means),
+        ``warnings`` and ``chars`` (each ``box``, ``text``, ``confidence``, ``line``, ``word``)."""
+        mean = self.mean_confidence
+        return {"text": self.text, "size": list(self.size), "mean_confidence": None if mean is None else round(mean, 4),
+                "confidence": CONFIDENCE, "warnings": list(self.warnings),
+                "chars": [{**asdict(c), "box": list(c.box), "confidence": round(c.confidence, 4)} for c in self.chars]}

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mllab.core.errors import MllabError
 from mllab.data.glyphs import normalize_glyph
 from mllab.data.handwritten36 import CLASSES
 from mllab.ocr.classifier import Classifier, choose_run
 from mllab.ocr.detect import Layout, ink_mask, layout
+from mllab.ocr.image import DEFAULT_MAX_PIXELS, PageError, check_max_pixels, check_size, open_page_image
 from mllab.ocr.page import Char, Page
 
 log = logging.getLogger(__name__)
@@ -32,38 +32,42 @@ TURN_MARGIN = 0.05
 # heights, lines of 10-17 characters) have ratios of 5-40.
 MARGIN_RATIO = 2.0
 MARGIN_ROWS = 3
+# When a page is probably not handwriting of A-Z, 0-9 (a warning; the text is still printed). Measured with the
+# shipped classifier by bench/ocr_confidence.py (bench/RESULTS.md, "OCR: when a page is not a page"): mean
+# character confidence (softmax probability of the character read, not calibrated) on 24 pages of handwriting
+# (the handout pages at 3 scales and upside down: 0.897-0.960; pages of MNIST test digits, where 0/O, 1/I, 5/S
+# split the probability: 0.641-0.893) against 23 images with something read on them that are not pages (noise,
+# photos, textures: 0.391-0.999, median 0.750). Confidence alone cannot tell noise: one "character" spanning the
+# page reads at 0.72-0.95. The share of the page that is ink can: 0.032-0.103 on the pages of handwriting,
+# 0.277-0.986 on noise, photos and textures (0.05-0.15 on a few: the moon, cells, a clock, printed text).
+LOW_CONFIDENCE = 0.6  # below every page of handwriting measured (0.641); flags 4 of the 23
+MAX_INK_SHARE = 0.25  # over twice the densest page of handwriting (0.103), under every noise image; flags 17 of 23
 # Pairs one hand draws alike (the issue's five, and 6/G); in a context of the other kind, the twin is read.
 CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "2": "Z", "Z": "2", "8": "B", "B": "8",
               "6": "G", "G": "6"}
 
 
-class PageError(MllabError):
-    """An input that is not a readable page."""
+def load_page(image, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, list[str]]:
+    """``(grey, warnings)``: a path, PIL image or array as float grey (H, W) in [0, 1], downscaled if huge.
 
+    A file or PIL image of more than ``max_pixels`` pixels is refused before it is decoded
+    (:func:`~mllab.ocr.image.open_page_image`); an array is in memory already and is only downscaled.
+    """
+    from PIL import Image
 
-def load_page(image) -> tuple[np.ndarray, list[str]]:
-    """``(grey, warnings)``: a path, PIL image or array as float grey (H, W) in [0, 1], downscaled if huge."""
-    from PIL import Image, UnidentifiedImageError
-
-    warnings = []
+    warnings, name = [], "the page"
     if isinstance(image, (str, Path)):
-        path = Path(image)
-        try:
-            Image.MAX_IMAGE_PIXELS = None  # huge pages are downscaled below, not refused
-            with Image.open(path) as im:
-                image = im.convert("L")
-        except FileNotFoundError:
-            raise PageError(f"ocr: {path}: no such file") from None
-        except (UnidentifiedImageError, OSError) as err:
-            raise PageError(f"ocr: {path} is not an image PIL can read ({err.__class__.__name__}); give a JPEG "
-                            "or PNG photo or scan of the page") from None
+        name = str(image)
+        image = open_page_image(image, max_pixels)
+    elif isinstance(image, Image.Image):
+        check_size(image.size, check_max_pixels(max_pixels), "the page image")
     if isinstance(image, Image.Image):
         image = image.convert("L")
     grey = np.asarray(image, np.float32)
     if grey.ndim == 3:
         grey = grey[..., :3].mean(axis=2)
     if grey.ndim != 2 or min(grey.shape) < MIN_SIDE:
-        raise PageError(f"ocr: the page is {grey.shape} pixels; expected a grey or colour image at least "
+        raise PageError(f"ocr: {name} is {grey.shape} pixels; expected a grey or colour image at least "
                         f"{MIN_SIDE}x{MIN_SIDE}")
     grey = grey / 255 if grey.max() > 1 else grey
     if max(grey.shape) > MAX_SIDE:
@@ -144,15 +148,16 @@ def _mean_confidence(probs: np.ndarray) -> float:
     return float(probs.max(1).mean()) if len(probs) else 0.0
 
 
-def read(image, model: str | Path | None = None, runs_root: str | Path = "runs",
-         classifier: Classifier | None = None) -> Page:
+def read(image, model: str | Path | None = None, classifier: Classifier | None = None,
+         max_pixels: int = DEFAULT_MAX_PIXELS) -> Page:
     """Read a handwritten page (path, PIL image or array): a :class:`~mllab.ocr.page.Page`.
 
-    ``model``: a run folder of the ``ocr_handwritten36`` recipe; default the newest under ``runs_root``, else the
-    classifier shipped with mllab.
+    ``model``: a run folder of the ``ocr_handwritten36`` recipe; default the classifier shipped with mllab
+    (checksum-verified; nothing is taken from the working directory). ``max_pixels``: a larger page file is
+    refused before it is decoded (:class:`~mllab.ocr.image.PageError`, as is a damaged one).
     """
-    grey, warnings = load_page(image)
-    return read_grey(grey, classifier or Classifier(choose_run(model, runs_root)), warnings)
+    grey, warnings = load_page(image, max_pixels)
+    return read_grey(grey, classifier or Classifier(choose_run(model)), warnings)
 
 
 def read_grey(grey: np.ndarray, classifier: Classifier, warnings: list[str] | None = None) -> Page:
@@ -167,7 +172,27 @@ def read_grey(grey: np.ndarray, classifier: Classifier, warnings: list[str] | No
     labels = words_in_context(glyphs, labels, probs)
     chars = [Char(found.page_box(g), t, float(probs[i, CLASSES.index(t)]), g.line, g.word)
              for i, (g, t) in enumerate(zip(glyphs, labels))]
-    return Page(chars, warnings, size)
+    page = Page(chars, warnings, size)
+    doubt = not_writing(page.mean_confidence, float(mask.mean()))
+    if doubt:
+        page.warnings.append(doubt)
+    return page
+
+
+def not_writing(mean_confidence: float | None, ink_share: float) -> str | None:
+    """One warning line when a read page is probably not handwriting of A-Z, 0-9: its mean character confidence
+    is under :data:`LOW_CONFIDENCE`, or more than :data:`MAX_INK_SHARE` of it is ink; else ``None``."""
+    if mean_confidence is None:
+        return None
+    reasons = []
+    if mean_confidence < LOW_CONFIDENCE:
+        reasons.append(f"mean character confidence {mean_confidence:.2f}, under {LOW_CONFIDENCE}")
+    if ink_share > MAX_INK_SHARE:
+        reasons.append(f"{ink_share:.0%} of it is ink, a written page has under {MAX_INK_SHARE:.0%}")
+    if not reasons:
+        return None
+    return (f"low confidence: the page does not look like handwritten A-Z, 0-9 ({'; '.join(reasons)}); noise, a "
+            "photo or another script? Take the text with care")
 
 
 def words_in_context(glyphs, labels: list[str], probs: np.ndarray | None) -> list[str]:

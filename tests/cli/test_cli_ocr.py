@@ -1,6 +1,8 @@
 """``mllab ocr`` through the command line: a synthetic page read and scored, and each kind of bad input."""
 
 import json
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.cli.test_cli import mllab
+from tests.ocr.bad_pages import damaged_files
 
 
 def _error_lines(proc):
@@ -25,6 +28,77 @@ def test_not_an_image_is_one_line_and_fails(tmp_path):
 def test_missing_page_names_it(tmp_path):
     proc = mllab("ocr", str(tmp_path / "gone.png"), check=False)
     assert proc.returncode != 0 and "gone.png: no such file" in proc.stderr
+
+
+def test_damaged_and_oversized_pages_are_one_line_each_and_quick(tmp_path):
+    # a 20000x20000 PNG of a few bytes, one over the default limit, one between Pillow's two bomb limits, a
+    # corrupt PNG chunk (Pillow's SyntaxError), a truncated JPEG, not an image, an EPS (Ghostscript): each one
+    # line naming the file, decided from the header; the pages after a bad one are still tried
+    expected = damaged_files(tmp_path)
+    t0 = time.perf_counter()
+    proc = mllab("ocr", *(str(tmp_path / name) for name in expected), check=False)
+    assert time.perf_counter() - t0 < 15 and proc.returncode == 1 and proc.stdout == ""
+    lines = _error_lines(proc)
+    assert len(lines) == len(expected) and "Traceback" not in proc.stderr, proc.stderr
+    for line, (name, why) in zip(lines, expected.items()):
+        assert line.startswith("error: ocr: ") and name in line and why in line, line
+
+
+def test_max_pixels_is_per_call_and_checked_where_it_enters(tmp_path):
+    Image.new("L", (64, 64), 230).save(tmp_path / "page.png")
+    proc = mllab("ocr", str(tmp_path / "page.png"), "--max-pixels", "1000", check=False)
+    assert proc.returncode == 1 and _error_lines(proc) == [
+        f"error: ocr: {tmp_path / 'page.png'} is 64x64 = 4,096 pixels, more than the limit of 1,000 pixels; "
+        "downscale it, or raise the limit with --max-pixels (max_pixels=) if the page is trusted"]
+    proc = mllab("ocr", str(tmp_path / "page.png"), "--max-pixels", "0", check=False)
+    assert proc.returncode == 2 and len(_error_lines(proc)) == 1 and "from 1 to 89478485" in proc.stderr
+
+
+def test_truth_files_must_match_the_pages_one_to_one(tmp_path):
+    for name in ("p1.png", "p2.png"):
+        Image.new("L", (64, 64), 230).save(tmp_path / name)
+    (tmp_path / "one.txt").write_text("HELLO\n")
+    proc = mllab("ocr", str(tmp_path / "p1.png"), str(tmp_path / "p2.png"), "--truth", str(tmp_path / "one.txt"),
+                 check=False)
+    assert proc.returncode == 2 and proc.stdout == "" and len(_error_lines(proc)) == 1
+    assert "--truth: expected 2 files" in proc.stderr and "found 1" in proc.stderr
+
+
+def test_shipped_classifier_reads_not_a_planted_run_and_doubts_noise(tmp_path):
+    # A runs/ folder in the working directory holding a newer ocr_handwritten36 run whose checkpoints run a
+    # command when unpickled: mllab ocr must not even look at it (it reads with the shipped classifier).
+    import pickle
+    import shutil
+
+    from mllab.ocr.classifier import BUNDLED
+
+    mark = tmp_path / "code-ran"
+
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {mark}",))
+
+    planted = tmp_path / "runs" / "ocr_handwritten36" / "20990101-000000-x-0000" / "seed0"
+    shutil.copytree(BUNDLED, planted)
+    for checkpoint in ("best.pt", "best.pkl", "last.pkl"):
+        (planted / "checkpoints" / checkpoint).write_bytes(pickle.dumps(Exploit()))
+    rng = np.random.default_rng(0)
+    for k in (1, 2):  # uniform noise: one "character" spanning the page, read at 0.7-0.95 confidence
+        Image.fromarray(rng.integers(0, 256, (200, 300), dtype=np.uint8)).save(tmp_path / f"noise{k}.png")
+        (tmp_path / f"truth{k}.txt").write_text(f"TRUTH OF {k}\n")
+    proc = mllab("ocr", "noise1.png", "noise2.png", "--truth", "truth1.txt", "--truth", "truth2.txt", "--out", "out",
+                 cwd=tmp_path)
+    assert not mark.exists()
+    doubts = [ln for ln in _error_lines(proc) if "low confidence" in ln]
+    assert [d.split(":")[1].strip() for d in doubts] == ["noise1.png", "noise2.png"], proc.stderr
+    assert "of it is ink" in doubts[0]
+    first, second = proc.stdout.split("== noise2.png")
+    assert "| TRUTH OF 1" in first and "| TRUTH OF 2" in second  # each page scored against its own truth
+    page = json.loads((tmp_path / "out" / "noise1.json").read_text())
+    assert page["page"] == "noise1.png" and "softmax probability" in page["confidence"]
+    assert page["chars"] and all(0 < c["confidence"] <= 1 for c in page["chars"])
+    assert page["mean_confidence"] == pytest.approx(np.mean([c["confidence"] for c in page["chars"]]), abs=1e-3)
+    assert doubts[0].split(": ", 2)[2] in page["warnings"]
 
 
 def test_missing_truth_stops_before_any_page_is_read(tmp_path):
@@ -70,7 +144,7 @@ def test_page_read_written_and_scored(synthetic, tmp_path):
     assert len(lines) >= 3 and lines[2].startswith("line 1:")
     score = float(lines[-1].split("character accuracy ")[1].split()[0])
     assert score >= 0.8, proc.stdout
-    chars = json.loads((tmp_path / "hello.json").read_text())
+    chars = json.loads((tmp_path / "hello.json").read_text())["chars"]
     assert len(chars) == 12 and set(chars[0]) == {"box", "text", "confidence", "line", "word"}
     assert [c["line"] for c in chars] == [0] * 7 + [1] * 5 and chars[5]["word"] == 1
     assert Image.open(tmp_path / "hello.overlay.png").size[0] > 0
