@@ -106,11 +106,11 @@ def _runs_root(run_path: Path, experiment: str) -> Path:
     return parents[2] if len(parents) > 2 and parents[1].name == experiment else run_path.parent
 
 
-def do_eval(run_path: Path, overrides: list[str], checkpoint: str) -> None:
+def do_eval(run_path: Path, overrides: list[str], checkpoint: str, trust_pickle: bool = False) -> None:
     from mllab.experiments.evaluate import evaluate_run
 
     with user_errors():
-        metrics = evaluate_run(run_path, overrides, checkpoint)
+        metrics = evaluate_run(run_path, overrides, checkpoint, trust_pickle)
     for k, v in metrics.items():
         typer.echo(f"{k.replace('_', ' ')}: {v:.4f}")
 

@@ -85,14 +85,20 @@ def demo(out: Optional[Path] = typer.Option(None, "--out", help="Runs root folde
 @app.command("eval")
 def evaluate(run: Path = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>)."),
              overrides: Optional[List[str]] = typer.Argument(None, help="data.* overrides, e.g. data.test_transforms=[invert]"),
-             checkpoint: str = typer.Option("auto", help="best, last, or auto (best if the run selected one)")) -> None:
+             checkpoint: str = typer.Option("auto", help="best, last, or auto (best if the run selected one); "
+                                            "checked against the run's checkpoints"),
+             trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Open a classical checkpoint pickled "
+                                               "by an older mllab (.pkl). Unpickling runs the code a file holds: "
+                                               "only for runs you made yourself; retraining gives a safe one.")
+             ) -> None:
     """Evaluate a trained run on its test split (optionally with changed data settings).
 
     The run's model is rebuilt from its folder (model.json, checkpoint) and tested with the task it was
-    trained with, so on unchanged data every recorded test metric is reproduced."""
+    trained with, so on unchanged data every recorded test metric is reproduced. Only the checkpoint format
+    model.json names is opened, never a pickle unless --trust-pickle."""
     from mllab.cli.commands import do_eval
 
-    do_eval(run, list(overrides or []), checkpoint)
+    do_eval(run, list(overrides or []), checkpoint, trust_pickle)
 
 
 @app.command()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,9 @@ def load_torch(path: Path, map_location="cpu") -> dict[str, Any]:
     import torch
 
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch warns about odd pickle protocols before refusing the file
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # a hostile or damaged file meets torch's unpickler: any error is the file's
         raise damaged(path, err, "not a torch checkpoint mllab reads (tensors and plain containers only)",
                       quote=False) from err

@@ -117,7 +117,7 @@ class Run:
         if self.config.data.features_from:
             source = load_run(self.config.data.features_from)
             return self._cast(source.penultimate(source.inputs(x)))
-        refused = None
+        refused, transformed = None, False
         for batch in (x, x[None]):  # a batch, else one example without its batch axis
             try:
                 xt = self.transform(batch)
@@ -126,7 +126,8 @@ class Run:
                 continue
             if self._fits(xt):
                 return self._cast(xt)
-        raise self._shape_error(x, refused)
+            transformed = True
+        raise self._shape_error(x, refused, transformed)
 
     def _fits(self, xt: np.ndarray) -> bool:
         expected = self.spec.input_shape
@@ -136,17 +137,20 @@ class Run:
             return xt.ndim >= 2 and int(np.prod(xt.shape[1:])) == int(self.model().n_features_in_)
         return True
 
-    def _shape_error(self, x: np.ndarray, refused: BaseException | None) -> InputError:
-        transforms = self.config.data.transforms
+    def _shape_error(self, x: np.ndarray, refused: BaseException | None, transformed: bool) -> InputError:
+        """The inputs fit no reading (a batch, one example): the transforms refused them, or the model does."""
+        transforms, data = self.config.data.transforms, self.config.data.name
+        if not transformed and refused is not None:
+            return InputError(f"run {self.path}: inputs of shape {x.shape}, dtype {x.dtype} do not go through its "
+                              f"data.transforms {transforms} ({str(refused).splitlines()[0][:160]}); give them as "
+                              f"{data} gives them")
         if self.spec.input_shape is None:
             want = f"{self.model().n_features_in_} features per example"
         else:
             want = f"examples of shape {tuple(self.spec.input_shape)}"
         after = f" after data.transforms {transforms}" if transforms else ""
-        why = f" ({str(refused).splitlines()[0][:160]})" if refused is not None else ""
-        return InputError(f"run {self.path}: inputs of shape {x.shape}, dtype {x.dtype} do not fit its model "
-                          f"{self.config.model.name}: it takes {want}{after}, as {self.config.data.name} gives "
-                          f"them, in a batch (N, ...) or one at a time{why}")
+        return InputError(f"run {self.path}: expected {want}{after} ({data}), in a batch (N, ...) or one at a "
+                          f"time; found inputs of shape {x.shape}")
 
     def _cast(self, xt: np.ndarray) -> np.ndarray:
         want = self.spec.input_dtype
