@@ -7,7 +7,7 @@
         env.json           versions, machine, device, command
         metrics.jsonl      one JSON line per epoch
         model.json         what rebuilds the model (engine, name, input shape, classes, params)
-        checkpoints/       last (every epoch), best (by training.select): .pt, .npz or .pkl by engine
+        checkpoints/       last (every epoch), best (by training.select): in the format model.json names
         predictions.npz    test labels and predictions (for figures)
         figures/           PNGs drawn from the files above
         summary.json       final metrics, status, times
@@ -103,13 +103,6 @@ class RunDir:
         if not path.is_file():
             raise checkpoints.missing(self.path, name)
         return checkpoints.load_torch(path, map_location)
-
-    def checkpoint(self, name: str) -> tuple[Path, str]:
-        """(path, engine) of checkpoint ``name``, whichever engine wrote it; a clear error when absent."""
-        found = checkpoints.find(self.checkpoints, name)
-        if found is None:
-            raise checkpoints.missing(self.path, name)
-        return found
 
     def has_checkpoint(self, name: str) -> bool:
         """Whether checkpoint ``name`` exists, in any engine's format."""
