@@ -1,12 +1,14 @@
-"""Mean character confidence of `mllab ocr` on pages of handwriting vs images that are not pages: the numbers the
-low-confidence warning's threshold (mllab.ocr.reader.LOW_CONFIDENCE) was chosen from.
+"""Mean character confidence and ink share of `mllab ocr` on pages of handwriting vs images that are not pages: the
+numbers the "low confidence" warning's thresholds (mllab.ocr.reader.LOW_CONFIDENCE, MAX_INK_SHARE) come from.
 
     OMP_NUM_THREADS=1 MLLAB_DATA=../shared/data:/usr/share/datasets python bench/ocr_confidence.py [--model RUN]
 
-Confidence is the classifier's softmax probability of the character read (not calibrated). Pages: the two
-handout pages (../shared/data/ocr; also downscaled and upside down), synthetic pages in held-out fonts
-(bench/ocr_pages.py's texts, 4 heights, 2 seeds; without the handwriting fonts, pages of MNIST test digits). Not pages: noise of several kinds and scikit-image's sample pictures (photos, textures, a page of
-printed lower-case text). Prints one markdown row per image and a summary per group.
+Confidence is the classifier's softmax probability of the character read (not calibrated); the ink share is the
+fraction of the page the ink mask covers. Pages: the two handout pages (../shared/data/ocr; also downscaled and
+upside down), synthetic pages in held-out fonts (bench/ocr_pages.py's texts, 4 heights, 2 seeds; without the
+handwriting fonts, pages of MNIST test digits). Not pages: noise of several kinds and scikit-image's sample
+pictures (photos, textures, a page of printed lower-case text). Prints one markdown row per image (and whether
+the page is warned about) and a summary per group.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import torch
 from mllab.core.errors import MllabError
 from mllab.data.handwritten36 import font_families
 from mllab.ocr.classifier import Classifier, choose_run
-from mllab.ocr.reader import read
+from mllab.ocr.detect import ink_mask
+from mllab.ocr.reader import load_page, read_grey
 from mllab.ocr.synthetic import render_page
 
 PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "ocr"
@@ -88,18 +91,23 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     classifier = Classifier(choose_run(args.model))
-    print("| group | image | characters | mean confidence |\n|---|---|---:|---:|")
+    print("| group | image | characters | mean confidence | ink share | warned |\n|---|---|---:|---:|---:|---|")
     summary = {}
     for group, images in (("handwriting", handwriting()), ("not a page", not_pages())):
         for name, image in images:
-            page = read(image, classifier=classifier)
-            mean = page.mean_confidence
-            print(f"| {group} | {name} | {len(page.chars)} | {'-' if mean is None else f'{mean:.3f}'} |", flush=True)
+            grey, loaded = load_page(image)
+            page = read_grey(grey, classifier, loaded)
+            mean, ink = page.mean_confidence, float(ink_mask(grey)[0].mean())
+            warned = any(w.startswith("low confidence") for w in page.warnings)
+            print(f"| {group} | {name} | {len(page.chars)} | {'-' if mean is None else f'{mean:.3f}'} | {ink:.3f} | "
+                  f"{'yes' if warned else ''} |", flush=True)
             if mean is not None:
-                summary.setdefault(group, []).append(mean)
-    for group, means in summary.items():
-        print(f"{group}: {len(means)} images with characters, mean confidence min {min(means):.3f}, "
-              f"5th percentile {np.percentile(means, 5):.3f}, median {np.median(means):.3f}, max {max(means):.3f}")
+                summary.setdefault(group, []).append((mean, ink, warned))
+    for group, rows in summary.items():
+        means, inks = [r[0] for r in rows], [r[1] for r in rows]
+        print(f"{group}: {len(rows)} images with characters; mean confidence {min(means):.3f}-{max(means):.3f} "
+              f"(median {np.median(means):.3f}); ink share {min(inks):.3f}-{max(inks):.3f}; "
+              f"warned {sum(r[2] for r in rows)}")
 
 
 if __name__ == "__main__":

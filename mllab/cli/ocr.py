@@ -28,7 +28,8 @@ def ocr(
     """Read handwritten pages: find the characters, classify them, print the text one line per row.
 
     Each character's confidence is the classifier's softmax probability of the character read (not calibrated);
-    a page whose mean confidence is low gets a warning on stderr (noise, a picture, or not A-Z, 0-9). Character
+    a page whose mean confidence is under 0.6, or that is over 25% ink, gets one warning line on stderr (noise, a
+    photo, or not A-Z, 0-9?; thresholds measured in bench/ocr_confidence.py). Character
     accuracy (--truth) is 1 - edit distance / truth length over the texts upper-cased, with spaces and
     everything outside A-Z, 0-9 removed. A page that cannot be read (damaged, not an image, too large, blank)
     is one error line; the others are still read, and the exit status is 1."""

@@ -41,7 +41,7 @@ MARGIN_ROWS = 3
 # page reads at 0.72-0.95. The share of the page that is ink can: 0.032-0.103 on the pages of handwriting,
 # 0.277-0.986 on noise, photos and textures (0.05-0.15 on a few: the moon, cells, a clock, printed text).
 LOW_CONFIDENCE = 0.6  # below every page of handwriting measured (0.641); flags 4 of the 23
-MAX_INK_SHARE = 0.25  # over twice the densest page of handwriting (0.103), under every noise image; flags 17 of 23
+MAX_INK_SHARE = 0.25  # over twice the densest page of handwriting (0.103), under every noise image; flags 18 of 23
 # Pairs one hand draws alike (the five, and 6/G); in a context of the other kind, the twin is read.
 CONFUSABLE = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "2": "Z", "Z": "2", "8": "B", "B": "8",
               "6": "G", "G": "6"}

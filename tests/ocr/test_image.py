@@ -24,8 +24,9 @@ def test_damaged_and_oversized_files_are_one_page_error_naming_them(tmp_path):
 
 
 def test_limit_is_per_call_and_applies_to_pil_images(tmp_path):
+    limit = Image.MAX_IMAGE_PIXELS
     Image.new("L", (400, 300), 230).save(tmp_path / "page.png")
-    assert open_page_image(tmp_path / "page.png").size == (400, 300)
+    assert open_page_image(tmp_path / "page.png").size == (400, 300) and Image.MAX_IMAGE_PIXELS == limit
     with pytest.raises(PageError, match="400x300 = 120,000 pixels, more than the limit of 100,000 pixels"):
         load_page(tmp_path / "page.png", max_pixels=100_000)
     with pytest.raises(PageError, match="more than the limit"):

@@ -45,3 +45,17 @@ def test_a_character_before_a_period_is_the_likeliest_digit():
     probs = np.zeros((5, 36))
     probs[0, 8], probs[0, 26 + 7] = 0.6, 0.3  # read as I (0.6), 7 the likeliest digit
     assert "".join(words_in_context(glyphs, list("IMAKE"), probs)) == "7MAKE"
+
+
+def test_a_page_is_doubted_for_low_confidence_or_too_much_ink():
+    from mllab.ocr.reader import LOW_CONFIDENCE, MAX_INK_SHARE, not_writing
+
+    assert not_writing(0.9, 0.05) is None and not_writing(None, 0.9) is None  # no characters: its own warning
+    assert f"mean character confidence 0.50, under {LOW_CONFIDENCE}" in not_writing(0.5, 0.05)
+    assert "70% of it is ink" in not_writing(0.95, 0.7) and "confidence" not in not_writing(0.95, 0.7).split("(")[1]
+    both = not_writing(0.4, 0.7)
+    assert both.count("\n") == 0 and "0.40" in both and "70%" in both  # one line, both reasons
+    # the numbers --help quotes are the ones used
+    from mllab.cli.ocr import ocr
+
+    assert f"under {LOW_CONFIDENCE}" in ocr.__doc__ and f"over {MAX_INK_SHARE:.0%} ink" in ocr.__doc__

@@ -29,3 +29,19 @@ def test_shipped_accuracy_reproduces_on_regenerated_test_images(held_out):
     recorded = classifier.run.summary["final"]["test_accuracy"]
     # 360 images: binomial standard error about 0.015 at 0.9; allow 4 of them
     assert abs(accuracy - recorded) < 4 * np.sqrt(recorded * (1 - recorded) / len(split.y)) + 0.01
+
+
+def test_nothing_is_taken_from_the_working_directory(tmp_path, monkeypatch):
+    # a copied runs/ tree holding a newer run of the recipe does not decide what reads a page (mllab.ocr.read
+    # and mllab ocr both choose through choose_run)
+    import inspect
+    import shutil
+
+    import mllab.ocr
+    from mllab.ocr.classifier import choose_run
+
+    planted = tmp_path / "runs" / "ocr_handwritten36" / "20990101-000000-x-0000" / "seed0"
+    shutil.copytree(BUNDLED, planted)
+    monkeypatch.chdir(tmp_path)
+    assert choose_run() == BUNDLED and choose_run(planted) == planted
+    assert "runs_root" not in inspect.signature(mllab.ocr.read).parameters
