@@ -67,13 +67,6 @@ class _Sink:
         return self.cap - self.size + 1  # one byte more than allowed: enough to see the cap is passed
 
     def add(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.cap:
-            raise DataFormatError(f"{self.name}: expands to more than {self.cap} bytes (a corrupt file or a "
-                                  f"decompression bomb): {self.fix}")
-        self.sha.update(data)
-        if self.keep:
-            self.parts.append(data)
         if self.hint is not None and len(self.head) < 4096:
             self.head += data[:4096]
             declared = self.hint(self.head)
@@ -84,6 +77,13 @@ class _Sink:
                                           f"than the {self.cap} bytes this file may expand to; it is corrupt: "
                                           f"{self.fix}")
                 self.cap = declared
+        self.size += len(data)
+        if self.size > self.cap:
+            raise DataFormatError(f"{self.name}: expands to more than {self.cap} bytes (a corrupt file or a "
+                                  f"decompression bomb): {self.fix}")
+        self.sha.update(data)
+        if self.keep:
+            self.parts.append(data)
 
 
 def gunzip(source: bytes | BinaryIO, name: str, *, cap: int | None = None, hint: SizeHint | None = None,
