@@ -131,11 +131,18 @@ class Run:
 
     def _fits(self, xt: np.ndarray) -> bool:
         expected = self.spec.input_shape
+        if expected is not None and self._takes_tokens():  # token ids: any sentence length, one axis
+            return xt.ndim == 1 + len(expected)
         if expected is not None:
             return xt.shape[1:] == tuple(expected)
         if self.spec.engine == "classical":  # a run older than the recorded shape: the features the estimator took
             return xt.ndim >= 2 and int(np.prod(xt.shape[1:])) == int(self.model().n_features_in_)
         return True
+
+    def _takes_tokens(self) -> bool:
+        from mllab.models.registry import MODELS
+
+        return self.spec.engine == "torch" and MODELS.entry(self.spec.name).meta.get("input") == "tokens"
 
     def _shape_error(self, x: np.ndarray, refused: BaseException | None, transformed: bool) -> InputError:
         """The inputs fit no reading (a batch, one example): the transforms refused them, or the model does."""
