@@ -22,24 +22,53 @@ def do_train(target: str, overrides: list[str], seeds: int | None, out: Path | N
     from mllab.experiments.runner import run_group
 
     started: list[Path] = []
-    with user_errors(), interrupted_says_how_to_resume(started):
+    with user_errors(), stopped_says_what_next(started):
         cfg = config_for(target, overrides + ([f"seeds={seeds}"] if seeds else []))
         result = run_group(cfg, root=out, quiet=quiet, jobs=jobs, announce=started.append)
     print_group(result)
 
 
 @contextmanager
-def interrupted_says_how_to_resume(started: list[Path]):
-    """Ctrl-C or SIGTERM while training: say so and print the command that resumes ``started[-1]``."""
+def stopped_says_what_next(started: list[Path]):
+    """Ctrl-C or SIGTERM while training, or a disk that refuses a write: one line that says what happened to
+    ``started[-1]`` (the group or run being trained) and the command that resumes it."""
+    from mllab.core.files import StorageError
+
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield
     except KeyboardInterrupt:
-        where = f": mllab train --resume {started[-1]}" if started else " (nothing was written yet)"
-        typer.echo(f"interrupted; finished epochs are kept. Resume with{where}", err=True)
+        typer.echo(interrupted_text(started[-1] if started else None), err=True)
         raise typer.Exit(130) from None
+    except StorageError as err:
+        target = started[-1] if started else None
+        if err.says_what_to_do:
+            fail(str(err))
+        if target is None or not Path(target).exists():
+            fail(f"{err}" + ("; nothing was kept: train again once it can be written" if target else ""))
+        fail(f"{err}; finished epochs are kept: free space (or make it writable), then resume with: "
+             f"mllab train --resume {target}")
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def interrupted_text(target: Path | None) -> str:
+    """What an interruption left of ``target``: nothing, a complete record, or epochs to resume."""
+    from mllab.runs.group import is_group
+    from mllab.runs.liveness import read_summary_quietly
+
+    if target is None:
+        return "interrupted (nothing was written yet)"
+    target = Path(target)
+    runs = sorted(p.parent for p in target.glob("seed*/summary.json")) if is_group(target) else [target]
+    done = bool(runs) and all((read_summary_quietly(r / "summary.json") or {}).get("status") == "completed"
+                              and (r / "report.html").is_file() for r in runs)
+    if done and (not is_group(target) or (target / "aggregate.json").is_file()):
+        return f"interrupted after {target} was complete (its summary and report are written); nothing to resume"
+    if done:
+        return (f"interrupted after every run of {target} completed (each has its report), before the group's "
+                f"table: write it with: mllab train --resume {target}")
+    return f"interrupted; finished epochs are kept. Resume with: mllab train --resume {target}"
 
 
 def _raise_interrupt(signum, frame):
@@ -66,6 +95,8 @@ def print_group(result: dict) -> None:
     report = Path(result.get("report") or Path(result["runs"][0]) / "report.html")
     if report.is_file():
         typer.echo(f"report: {report}")
+    for rebuilt in result.get("rebuilt_reports", []):
+        typer.echo(f"rebuilt the missing report of a completed seed: {rebuilt}")
     failed = [s for s in result["summaries"] if s.get("status") != "completed"]
     for s in failed:
         typer.echo(f"error: seed {s.get('seed')} {s.get('status')}: {s.get('error')}", err=True)
@@ -74,36 +105,25 @@ def print_group(result: dict) -> None:
 
 
 def do_resume(run_path: Path, out: Path | None, quiet: bool, jobs: int = 1, seeds: int | None = None) -> None:
-    from mllab.core.errors import NotARunError
-    from mllab.experiments.runner import resume_group, run_one
+    from mllab.experiments.runner import resume_group, resume_run
     from mllab.runs.group import is_group
-    from mllab.runs.liveness import refuse_if_alive
-    from mllab.runs.rundir import RunDir, not_a_run
+    from mllab.runs.rundir import RunDir
 
     if is_group(run_path):
-        with user_errors(), interrupted_says_how_to_resume([run_path]):
+        with user_errors(), stopped_says_what_next([run_path]):
             result = resume_group(run_path, out, quiet=quiet, jobs=jobs, seeds=seeds)
         return print_group(result)
     if seeds is not None:
         fail(f"--seeds with --resume grows a seed group, and {run_path} is one run (no group.yaml): "
              f"give its group folder ({run_path.parent}) instead")
     run = RunDir(run_path)
-    with user_errors(), interrupted_says_how_to_resume([run_path]):
-        if not (run.path / "config.yaml").is_file():
-            raise NotARunError(not_a_run(run.path))
-        refuse_if_alive(run.read_summary(), run.path)
-        cfg = run.read_config()
-        root = out or _runs_root(run.path, cfg.experiment)
-        summary = run_one(cfg, run, root, quiet=quiet, resume=run.has_checkpoint("last"))
+    with user_errors(), stopped_says_what_next([run_path]):
+        summary, done = resume_run(run, out, quiet=quiet)
+    typer.echo(f"{run.path}: {done}")
     for k, v in summary.get("final", {}).items():
         typer.echo(f"{k.replace('_', ' ')}: {v:.4f}")
-    typer.echo(f"report: {run.path / 'report.html'}")
-
-
-def _runs_root(run_path: Path, experiment: str) -> Path:
-    """runs/<experiment>/<group>/seed<k> -> runs."""
-    parents = run_path.resolve().parents
-    return parents[2] if len(parents) > 2 and parents[1].name == experiment else run_path.parent
+    if (run.path / "report.html").is_file():
+        typer.echo(f"report: {run.path / 'report.html'}")
 
 
 def do_eval(run_path: Path, overrides: list[str], checkpoint: str, trust_pickle: bool = False) -> None:
@@ -222,11 +242,13 @@ def do_runs_published(root: Path, experiment: str | None, min_seeds: int, latest
 
 
 def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
+    from mllab.cli.run_text import resume_hint
     from mllab.runs.index import list_runs
-    from mllab.runs.rundir import RunDir
+    from mllab.runs.liveness import INTERRUPTED
 
     db = root / "index.sqlite"
-    rows = list_runs(db, experiment, limit)
+    with user_errors():
+        rows = list_runs(db, experiment, limit)  # read-only: a runs folder one cannot write is listed too
     if not rows:
         where = f"{db.resolve()}" + ("" if db.is_file() else " (no such file)")
         typer.echo(f"no runs{f' of experiment {experiment}' if experiment else ''} recorded in {where}; "
@@ -235,39 +257,33 @@ def do_runs_list(root: Path, experiment: str | None, limit: int) -> None:
     typer.echo(f"{'started (UTC)':25s}  {'status':11s} {'test acc':>8s}  run id (under {root})")
     for r in rows:
         acc = (r["metrics"] or {}).get("test_accuracy")
-        state, hint = r["status"], ""
-        if state == "running":  # the index cannot tell a killed run: its summary's owner can
-            state, hint = live_status(Path(r["path"]), RunDir(r["path"]).read_summary() or {"status": "running"})
-        typer.echo(f"{r['started']:25s}  {state:11s} {'-' if acc is None else f'{acc:.4f}':>8s}  {r['id']}"
-                   f"{f'  ({hint})' if hint else ''}")
+        hint = resume_hint(Path(r["path"])) if r["status"] == INTERRUPTED else ""  # one status: index.list_runs
+        typer.echo(f"{r['started'] or '-':25s}  {r['status']:11s} {'-' if acc is None else f'{acc:.4f}':>8s}  "
+                   f"{r['id']}{f'  ({hint})' if hint else ''}")
 
 
-def live_status(run_path: Path, summary: dict) -> tuple[str, str]:
-    """The run's status as its process tells it, and for an interrupted run the command that resumes it."""
-    from mllab.runs.group import is_group
-    from mllab.runs.liveness import INTERRUPTED, status
-
-    state = status(summary)
-    if state != INTERRUPTED:
-        return state, ""
-    target = run_path.parent if is_group(run_path.parent) else run_path
-    return state, f"resume: mllab train --resume {target}"
-
-
-def do_runs_show(run_path: Path, root: Path) -> None:
+def do_runs_show(run_path: Path, root: Path, as_json: bool = False) -> None:
     from mllab.runs.index import find_run
-    from mllab.runs.rundir import RunDir, not_a_run
+    from mllab.runs.liveness import read_summary_quietly
+    from mllab.runs.rundir import not_a_run
 
-    if not run_path.exists() and (row := find_run(root / "index.sqlite", str(run_path))):
-        run_path = Path(row["path"])  # an id as 'mllab runs list' prints it
-    summary = RunDir(run_path).read_summary()
-    if not summary:
+    with user_errors():
+        if not run_path.exists() and (row := find_run(root / "index.sqlite", str(run_path))):
+            run_path = Path(row["path"])  # an id as 'mllab runs list' prints it
+    path = run_path / "summary.json"
+    summary = read_summary_quietly(path)
+    if summary is None:
+        if path.is_file():
+            fail(f"{path}: not a readable run summary (expected a JSON object under 4 MB): the run folder is "
+                 f"damaged; 'mllab train --resume {run_path}' writes it again")
         has_config = (run_path / "config.yaml").is_file()
         fail(f"{run_path}: no summary.json (the run never started)" if has_config else not_a_run(run_path))
-    typer.echo(json.dumps(summary, indent=2))
-    state, hint = live_status(run_path, summary)
-    if hint:
-        typer.echo(f"status now: {state} (the process that wrote 'running' is gone); {hint}")
+    if as_json:
+        return typer.echo(json.dumps(summary, indent=2))
+    from mllab.cli.run_text import summary_lines
+
+    for line in summary_lines(run_path, summary):
+        typer.echo(line)
 
 
 def do_report(path: Path) -> None:
@@ -278,7 +294,7 @@ def do_report(path: Path) -> None:
     from mllab.runs.group import is_group
     from mllab.runs.rundir import RunDir, not_a_run
 
-    with user_errors():
+    with user_errors(), unwritable_says_so(path):
         if (path / "sweep.yaml").is_file() or (path / "index.sqlite").is_file():
             return typer.echo(f"report: {rebuild_pages(path)}")
         if (path / "aggregate.json").is_file():
@@ -291,6 +307,20 @@ def do_report(path: Path) -> None:
         if not (path / "summary.json").is_file():
             raise NotARunError(not_a_run(path))
         typer.echo(f"report: {write_report(RunDir(path))}")
+
+
+@contextmanager
+def unwritable_says_so(path: Path):
+    """Pages are written beside the files they show: a folder that cannot be written is one line saying so."""
+    from mllab.core.files import StorageError, storage_error
+
+    try:
+        yield
+    except (StorageError, OSError) as err:
+        if (unwritable := storage_error(err)) is None:
+            raise
+        fail(f"{unwritable}; 'mllab report' writes the pages inside the folder it reports on: copy {path} to a "
+             f"writable disk and report the copy")
 
 
 def rebuild_pages(path: Path) -> Path:

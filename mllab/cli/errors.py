@@ -2,7 +2,7 @@
 
 Errors meant for users are :class:`~mllab.core.errors.MllabError` (and the
 standard lookups and validations that carry a message for them: unknown keys,
-bad values, missing files); anything else is a bug and keeps its traceback.
+bad values, missing files, a disk that refuses a write); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -28,8 +28,15 @@ def user_errors():
 
     from mllab.core.errors import MllabError
 
+    from mllab.core.files import storage_error
+
     try:
         yield
     except (MllabError, KeyError, ValueError, FileNotFoundError, ValidationError) as err:
         log.debug("traceback of the error below", exc_info=True)
         fail(str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err))
+    except OSError as err:  # the disk refusing a write (full, read-only, permissions) is the user's to fix
+        if (unwritable := storage_error(err)) is None:
+            raise
+        log.debug("traceback of the error below", exc_info=True)
+        fail(str(unwritable))

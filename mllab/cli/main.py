@@ -181,7 +181,8 @@ def recipes_show(name: str) -> None:
 @runs_app.command("list")
 def runs_list(experiment: Optional[str] = typer.Option(None, "--experiment", "-e"),
               root: Path = typer.Option(Path("runs"), "--root"), limit: int = 30) -> None:
-    """Recent runs from runs/index.sqlite; a killed run (its process gone) shows as interrupted."""
+    """Recent runs from runs/index.sqlite, one row per run folder; a killed run (its process gone) shows as
+    interrupted. Reads a runs folder it cannot write (a read-only mount) too."""
     from mllab.cli.commands import do_runs_list
 
     do_runs_list(root, experiment, limit)
@@ -189,12 +190,13 @@ def runs_list(experiment: Optional[str] = typer.Option(None, "--experiment", "-e
 
 @runs_app.command("show")
 def runs_show(run: Path = typer.Argument(..., help="Run folder, or a run id as 'mllab runs list' prints it."),
-              root: Path = typer.Option(Path("runs"), "--root", help="Runs folder whose index resolves an id.")
-              ) -> None:
-    """A run's summary (final metrics, status, times)."""
+              root: Path = typer.Option(Path("runs"), "--root", help="Runs folder whose index resolves an id."),
+              as_json: bool = typer.Option(False, "--json", help="Print summary.json itself.")) -> None:
+    """A run's summary: status (a killed run shows as interrupted), model, dataset, seed, epochs, times,
+    folder and final metrics; --json for the file."""
     from mllab.cli.commands import do_runs_show
 
-    do_runs_show(run, root)
+    do_runs_show(run, root, as_json)
 
 
 @runs_app.command("published")

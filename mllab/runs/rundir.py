@@ -20,6 +20,7 @@ complete version of each file. Checkpoints load with ``weights_only=True``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import sys
@@ -28,7 +29,9 @@ from typing import Any
 
 import mllab.runs.checkpoints as checkpoints
 from mllab.core.errors import NotARunError
-from mllab.core.files import atomic_write_text
+from mllab.core.files import atomic_write_text, overwrite_in_place, writing
+
+log = logging.getLogger(__name__)
 
 
 class RunDir:
@@ -54,20 +57,46 @@ class RunDir:
 
     def read_config(self):
         """The run's resolved config (a :class:`~mllab.runs.config.RunConfig`)."""
-        import yaml
-
+        from mllab.core.yamlfile import read_yaml
         from mllab.runs.config import resolve_config
 
         path = self.path / "config.yaml"
         if not path.is_file():
             raise NotARunError(not_a_run(self.path))
-        return resolve_config(yaml.safe_load(path.read_text()))
+        return resolve_config(read_yaml(path))
 
     def write_env(self, extra: dict[str, Any]) -> None:
         atomic_write_text(self.path / "env.json", json.dumps({**environment(), **extra}, indent=2))
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         atomic_write_text(self.path / "summary.json", json.dumps(summary, indent=2, default=str))
+
+    def write_status(self, summary: dict[str, Any]) -> bool:
+        """Best effort, for the end of a run that may be failing because the disk is full: ``write_summary``,
+        else the summary rewritten in the blocks of the one before (which needs no free space when it is no
+        longer), else nothing (a run whose summary still says "running" is told by its dead owner:
+        :func:`mllab.runs.liveness.status`). Returns whether the summary was written."""
+        try:
+            self.write_summary(summary)
+            return True
+        except Exception as first:  # noqa: BLE001 - best effort: the caller raises the run's own error
+            compact = json.dumps(summary, separators=(",", ":"), default=str).encode()
+            try:
+                overwrite_in_place(self.path / "summary.json", compact)
+                return True
+            except Exception as err:  # noqa: BLE001
+                log.info("%s: summary.json not updated (%s; then %s)", self.path, first, err)
+        return False
+
+    def write_error(self, message: str, details: str = "") -> None:
+        """``error.txt``: the one-line ``message`` first, then ``details`` (a traceback); best effort (the
+        error may be a full disk): the message alone when both do not fit."""
+        for text in (f"{message}\n\n{details}" if details else f"{message}\n", f"{message}\n"):
+            try:
+                atomic_write_text(self.path / "error.txt", text)
+                return
+            except Exception as err:  # noqa: BLE001 - the caller raises the run's own error, which says it all
+                log.info("%s: error.txt not written (%s)", self.path, err)
 
     def read_summary(self) -> dict[str, Any]:
         p = self.path / "summary.json"
@@ -76,7 +105,7 @@ class RunDir:
     # --- per-epoch metrics -----------------------------------------------------------
     def append_metrics(self, record: dict[str, Any]) -> None:
         """Append one epoch's line and fsync it (a killed run keeps every finished epoch)."""
-        with open(self.path / "metrics.jsonl", "a") as f:
+        with writing(self.path / "metrics.jsonl"), open(self.path / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
             f.flush()
             os.fsync(f.fileno())

@@ -78,8 +78,8 @@ def test_kill_9_during_epoch_3_then_resume_equals_uninterrupted(tmp_path):
     listing = mllab("runs", "list", "--root", str(tmp_path / "killed")).stdout  # but its process is gone
     assert "interrupted" in listing and f"(resume: mllab train --resume {run.parent})" in listing
     shown = mllab("runs", "show", str(run)).stdout
-    assert f"status now: interrupted (the process that wrote 'running' is gone); resume: mllab train --resume " \
-           f"{run.parent}" in shown
+    assert f"status       interrupted (the process that wrote 'running' is gone; resume: mllab train --resume " \
+           f"{run.parent})" in shown
     mllab("train", "--resume", str(run), "--quiet")
     assert _final(run) == _final(full)
     epochs = [json.loads(line)["epoch"] for line in metrics.read_text().splitlines()]
