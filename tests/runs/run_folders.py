@@ -72,3 +72,19 @@ class Exploit:
 def exploit_bytes(marker: Path) -> bytes:
     return pickle.dumps(Exploit(marker))
 
+
+
+def scratch_run(root: Path) -> Path:
+    """A NumPy-engine run of the demo's digits (an MLP), its initial parameters as last.npz."""
+    import numpy as np
+
+    from mllab.experiments.backends.numpy_backend import scratch_optimizer
+    from mllab.scratch.train import save
+
+    cfg, run, splits, spec = _run_dir(root, ["model.backend=numpy", "model.name=mlp", "model.params={hidden: [8]}",
+                                             "data.transforms=[scale,flatten]", "optimizer.name=sgd"])
+    model = spec.build()
+    save(checkpoints.path_of(run.checkpoints, "last", "numpy"), model, scratch_optimizer(model, cfg), epoch=1,
+         rng=np.random.default_rng(0))
+    run.write_summary({"status": "completed", "final": {"test_accuracy": 0.1}})
+    return run.path

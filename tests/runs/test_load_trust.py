@@ -4,12 +4,13 @@
 import json
 import pickle
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from mllab.cli.main import app
 from mllab.runs.checkpoints import load_estimator
-from run_folders import as_older_mllab, cnn_run, exploit_bytes, ridge_run
+from run_folders import as_older_mllab, cnn_run, exploit_bytes, ridge_run, scratch_run
 
 
 def mllab_eval(*args):
@@ -96,6 +97,21 @@ def test_a_damaged_torch_checkpoint_is_one_line_naming_it(cnn, copy_of, tmp_path
     assert code == 2 and not marker.exists()
     assert out.startswith(f"error: {pt}: {says}") and "\n" not in out, out
     assert "weights_only" not in out
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda npz: npz.write_bytes(b"PK\x03\x04" + b"\x00" * 50), "BadZipFile"),
+    (lambda npz: npz.write_bytes(npz.read_bytes()[:-100]), "BadZipFile"),
+    (lambda npz: np.savez(npz, **{"model/0": np.array([{}], dtype=object)}), "Object arrays cannot be loaded"),
+    (lambda npz: np.savez(npz, epoch=np.array(1)), "KeyError"),
+])
+def test_a_damaged_numpy_engine_checkpoint_is_one_line_naming_it(tmp_path_factory, copy_of, damage, says):
+    run = copy_of(scratch_run(tmp_path_factory.mktemp("scratch")))
+    npz = run / "checkpoints" / "last.npz"
+    damage(npz)
+    code, out = mllab_eval(run)
+    assert code == 2 and out.startswith(f"error: {npz}: not a numpy-engine checkpoint mllab reads") and says in out, out
+    assert "\n" not in out
 
 
 @pytest.mark.parametrize("text, says", [("{\"engine\": ", "Expecting value"),
