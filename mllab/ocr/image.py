@@ -27,30 +27,25 @@ DEFAULT_MAX_PIXELS = 60_000_000
 # not opened at all: fewer decoders see outside bytes.
 FORMATS = ("JPEG", "PNG", "TIFF", "BMP", "WEBP", "GIF", "PPM")
 HINT = "give a JPEG or PNG photo or scan of the page"
+# What Pillow's decoders raise on damaged bytes (the set Pillow's own fuzzers accept): a corrupt PNG chunk is a
+# SyntaxError, a truncated JPEG an OSError.
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, ZeroDivisionError,
+                 NotImplementedError, OverflowError)
 
 
 class PageError(MllabError):
     """An input that is not a readable page."""
 
 
-def _decode_errors() -> tuple[type[BaseException], ...]:
-    """What Pillow's decoders raise on damaged bytes (the set Pillow's own fuzzers accept): a corrupt PNG chunk
-    is a ``SyntaxError``, a truncated JPEG an ``OSError``."""
-    from PIL import Image
-
-    return (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
-            ZeroDivisionError, NotImplementedError, OverflowError, MemoryError)
-
-
 def check_max_pixels(max_pixels: int) -> int:
     """``max_pixels`` if it is a positive integer within Pillow's own limit, which mllab never raises."""
     from PIL import Image
 
-    ceiling = Image.MAX_IMAGE_PIXELS
+    ceiling = Image.MAX_IMAGE_PIXELS  # None: the embedding program turned Pillow's check off
     if not isinstance(max_pixels, int) or max_pixels < 1 or (ceiling is not None and max_pixels > ceiling):
-        raise PageError(f"ocr: max_pixels must be an integer from 1 to {ceiling or 'any'} (Pillow's "
-                        f"decompression-bomb limit, PIL.Image.MAX_IMAGE_PIXELS, which mllab leaves as it is); "
-                        f"found {max_pixels!r}")
+        allowed = f"from 1 to {ceiling} (Pillow's decompression-bomb limit, PIL.Image.MAX_IMAGE_PIXELS, which " \
+                  "mllab leaves as it is)" if ceiling is not None else "of 1 or more"
+        raise PageError(f"ocr: max_pixels must be an integer {allowed}; found {max_pixels!r}")
     return max_pixels
 
 
@@ -96,7 +91,10 @@ def open_page_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, mode
     except Image.UnidentifiedImageError:
         raise PageError(f"ocr: {path} is not an image in a format mllab reads ({', '.join(FORMATS)}); "
                         f"{HINT}") from None
-    except _decode_errors() as err:
+    except MemoryError:
+        raise PageError(f"ocr: {path}: out of memory decoding it; lower --max-pixels (now {_pixels(max_pixels)}) "
+                        "or downscale the page") from None
+    except DECODE_ERRORS as err:
         detail = str(err).splitlines()[0][:120] if str(err) else ""
         raise PageError(f"ocr: {path} is not a readable image ({err.__class__.__name__}: {detail}); "
                         f"{HINT}") from None
