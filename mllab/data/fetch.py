@@ -23,7 +23,7 @@ from typing import Iterator
 
 from mllab.core.files import atomic_path, atomic_write_bytes
 from mllab.data.files import ChecksumError, DataFile, MissingDataError, cache_dir, check_sha256, find_file, read_payload
-from mllab.data.inflate import gunzip
+from mllab.data.inflate import gunzip, output_cap
 from mllab.data.registry import DATASETS
 from mllab.data.verify import dataset_files, present_files, verify
 
@@ -149,6 +149,10 @@ def _members(path: Path, wanted: list[DataFile]) -> Iterator[tuple[DataFile, byt
                 spec = next((s for s in wanted if _matches(info.filename, s)), None)
                 if spec and not info.is_dir() and spec.name not in found:
                     found.add(spec.name)
+                    if info.file_size > output_cap(info.compress_size):  # zipfile stops reading at file_size
+                        raise ChecksumError(f"{path.name}: member {info.filename} declares {info.file_size} bytes "
+                                            f"from {info.compress_size} compressed, beyond any real file's ratio; "
+                                            f"the archive is corrupt or hostile: delete it.")
                     yield spec, zf.read(info)
     else:
         try:

@@ -120,13 +120,13 @@ def gunzip(source: bytes | BinaryIO, name: str, *, cap: int | None = None, hint:
     return Inflated(b"".join(sink.parts), sink.sha.hexdigest(), md5.hexdigest())
 
 
-def inflate(data: bytes, name: str, cap: int, fix: str = FIX) -> bytes:
+def inflate(data: bytes | memoryview, name: str, cap: int, fix: str = FIX) -> bytes:
     """A complete zlib stream (a MATLAB ``miCOMPRESSED`` element) inflated under ``cap`` bytes."""
     sink, d = _Sink(name, cap, None, True, fix, "zlib stream"), zlib.decompressobj()
     rest = _feed(d, data, sink)
     if not d.eof:
         raise _corrupt(sink, "the compressed data ends early (truncated)")
-    if rest.strip(b"\0"):
+    if bytes(rest).strip(b"\0"):
         raise _corrupt(sink, "trailing bytes after the compressed data")
     return b"".join(sink.parts)
 

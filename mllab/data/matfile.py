@@ -53,7 +53,7 @@ class _Walk:
         return DataFormatError(f"{self.where}: {what}; the file is corrupt or not the official one: delete it "
                                f"and fetch it again")
 
-    def elements(self, buf: bytes, padded: bool, path: str) -> list[tuple[int, bytes]]:
+    def elements(self, buf: memoryview, padded: bool, path: str) -> list[tuple[int, memoryview]]:
         """``(type, data)`` of the elements tiling ``buf`` (8-byte aligned when ``padded``), small ones too."""
         out, pos = [], 0
         while pos < len(buf):
@@ -90,7 +90,7 @@ class _Walk:
         """A compressed element's single matrix element, inflated within the file's budget."""
         out = inflate(data, f"{self.where} ({path})", max(self.budget, 0))
         self.budget -= len(out)
-        inner = self.elements(out, padded=False, path=path)
+        inner = self.elements(memoryview(out), padded=False, path=path)
         if len(inner) != 1 or inner[0][0] != MI_MATRIX:
             raise self.fail(f"{path}: compressed data that is not exactly one matrix element")
         return inner[0][1]
@@ -116,7 +116,7 @@ class _Walk:
         if min(dims) < 0:
             raise self.fail(f"{path}: negative dimension in {dims}")
         cls, count = struct.unpack_from(self.order + "I", flags)[0], math.prod(dims)
-        label = f"{path} ({name.decode('latin-1')!r})" if depth == 0 else path
+        label = f"{path} ({bytes(name).decode('latin-1')!r})" if depth == 0 else path
         self.content(cls & 0xFF, bool(cls & COMPLEX_FLAG), count, parts[3:], label, depth)
 
     def content(self, cls: int, complex_: bool, count: int, rest: list[tuple[int, bytes]], path: str,
@@ -188,7 +188,7 @@ def check_v5(payload: bytes, where: str) -> None:
         raise DataFormatError(f"{where}: not a MATLAB v5/v7 file (header version {version:#06x}, endian marker "
                               f"{marker!r}; expected 0x0100 and 'IM' or 'MI'); it is corrupt or a MATLAB v4 file: "
                               f"delete it and fetch it again")
-    _Walk(order, where, output_cap(len(payload))).top(payload[HEADER:])
+    _Walk(order, where, output_cap(len(payload))).top(memoryview(payload)[HEADER:])  # views: no copies
 
 
 def load_mat(payload: bytes, dataset: str, source: str, names: list[str]) -> dict[str, np.ndarray]:
