@@ -4,7 +4,7 @@
 
     runs/<experiment>/sweep-<recipe>-<hash>/
         sweep.yaml               the command's recipe, overrides, grid, seeds; every trial with its id; status
-        table.md, .csv, .html    one row per setting: mean, std, max over seeds (best marked)
+        table.md, .csv, .html    one row per setting: mean, sample std, best seed; the chosen setting marked
         report.html
         <setting>/               a seed group (group.yaml, aggregate.json, report.html)
             seed<k>/             a run folder
