@@ -53,3 +53,48 @@ def test_resume_refuses_a_seed_group_that_a_live_process_is_training(tmp_path):
     with pytest.raises(StillRunningError, match=rf"{group / 'seed1'} is still running \(process \d+ on "):
         resume_group(group, quiet=True, seeds=3)
     assert {p: p.read_bytes() for p in group.rglob("*") if p.is_file()} == files  # nothing written, not grown
+
+
+def test_owner_records_app_specific_hashes_not_the_raw_machine_and_boot_ids():
+    import hashlib
+    import hmac
+
+    me, raw = owner(), {"machine_id": liveness._machine_id(), "boot_id": liveness._boot_id()}
+    for key, value in raw.items():
+        if value:  # systemd's sd_id128_get_machine_app_specific: HMAC-SHA256 keyed by the id, 128 bits
+            assert me[key] == hmac.new(value.encode(), b"mllab.runs.liveness/1", hashlib.sha256).hexdigest()[:32]
+            assert value not in json.dumps(me)
+    assert is_alive(me) is True
+
+
+def test_run_folders_that_recorded_the_raw_ids_are_still_told():
+    raw = {**owner(), "machine_id": liveness._machine_id(), "boot_id": liveness._boot_id()}
+    assert is_alive(raw) is True and is_alive({**raw, "pid": dead_pid()}) is False
+
+
+def test_run_status_is_the_summary_read_through_liveness_else_the_recorded_word(tmp_path):
+    from mllab.runs.liveness import run_status
+
+    (tmp_path / "summary.json").write_text(json.dumps({"status": "running", "owner": owner(dead_pid())}))
+    assert run_status(tmp_path, "running") == liveness.INTERRUPTED
+    assert run_status(tmp_path / "gone", "completed") == "completed"
+    (tmp_path / "summary.json").write_text("[1, 2")  # damaged: the index's word stands
+    assert run_status(tmp_path, "failed") == "failed"
+
+
+def test_a_status_written_on_a_full_disk_goes_in_place(tmp_path, monkeypatch):
+    """A full disk refuses the temp file of an atomic write, but a summary no longer than before still fits."""
+    import errno
+
+    from mllab.core import files
+    from mllab.runs.rundir import RunDir
+
+    run = RunDir(tmp_path)
+    run.write_summary({"status": "running", "owner": owner(), "note": "x" * 300})
+
+    def full(target, data):
+        raise files.StorageError(f"cannot write {target}: no space left on device", target, errno.ENOSPC)
+
+    monkeypatch.setattr("mllab.runs.rundir.atomic_write_text", full)
+    assert run.write_status({"status": "failed", "error": "cannot write last.pt: no space left on device"})
+    assert run.read_summary()["status"] == "failed"
