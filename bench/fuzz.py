@@ -419,6 +419,23 @@ def _read_flowers102_labels(blob: bytes):
     return y
 
 
+def _mat_of_every_class() -> bytes:
+    from scipy.io import savemat
+
+    cell = np.empty((1, 3), dtype=object)
+    cell[0, 0], cell[0, 1], cell[0, 2] = np.arange(3.0), "text", np.zeros((0, 2))
+    return _mat(lambda f: savemat(f, {"a": np.arange(6, dtype=np.int16).reshape(2, 3), "t": "some text",
+                                      "c": cell, "s": {"f": 1.5, "g": np.ones((2, 2), np.uint8), "h": "x"},
+                                      "z": np.array([1 + 2j]), "b": np.array([True, False])}))
+
+
+@reader("mat-every-class", make=_mat_of_every_class)
+def _read_mat_every_class(blob: bytes):  # cells, structs, text, complex, logical: what scipy reads beyond numbers
+    from mllab.data.matfile import read_variables
+
+    return read_variables(blob, "demo: every-class.mat")
+
+
 def _sst2_tsv() -> bytes:
     return (b"sentence\tlabel\nit 's a charming and often affecting journey . \t1\nunflinchingly bleak \t0\n"
             b"the acting , costumes , music , cinematography and sound are all astounding \t1\n")

@@ -191,20 +191,26 @@ def check_v5(payload: bytes, where: str) -> None:
     _Walk(order, where, output_cap(len(payload))).top(memoryview(payload)[HEADER:])  # views: no copies
 
 
-def load_mat(payload: bytes, dataset: str, source: str, names: list[str]) -> dict[str, np.ndarray]:
-    """Variables ``names`` of a MATLAB v5/v7 payload as real numeric arrays, the file checked first
-    (:func:`check_v5`); every failure is one :class:`DataFormatError` naming ``dataset`` and ``source``."""
+def read_variables(payload: bytes, where: str, names: list[str] | None = None) -> dict:
+    """scipy's ``loadmat`` of ``names`` (all variables when None), the file checked first (:func:`check_v5`);
+    anything scipy still raises becomes a :class:`DataFormatError` naming ``where``."""
     from scipy.io import loadmat
 
-    where = f"{dataset}: {source}"
     check_v5(payload, where)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a variable scipy cannot read comes back as a string: refused below
-            mat = loadmat(io.BytesIO(payload), variable_names=list(names))
+            warnings.simplefilter("ignore")  # a variable scipy cannot read comes back as a string: refused later
+            return loadmat(io.BytesIO(payload), variable_names=None if names is None else list(names))
     except Exception as err:  # anything scipy raises on the checked bytes: still the file's fault
         raise DataFormatError(f"{where} is not a readable MATLAB file ({type(err).__name__}: {err}); delete it "
                               f"and fetch it again") from err
+
+
+def load_mat(payload: bytes, dataset: str, source: str, names: list[str]) -> dict[str, np.ndarray]:
+    """Variables ``names`` of a MATLAB v5/v7 payload as real numeric arrays (:func:`read_variables`); every
+    failure is one :class:`DataFormatError` naming ``dataset`` and ``source``."""
+    where = f"{dataset}: {source}"
+    mat = read_variables(payload, where, names)
     absent = [n for n in names if n not in mat]
     if absent:
         raise DataFormatError(f"{where} lacks variable(s) {absent} (found {sorted(k for k in mat if k[0] != '_')})")
