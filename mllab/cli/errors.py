@@ -35,7 +35,10 @@ def user_errors():
     except (MllabError, KeyError, ValueError, FileNotFoundError, ValidationError) as err:
         log.debug("traceback of the error below", exc_info=True)
         fail(str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err))
-    except OSError as err:  # the disk refusing a write (full, read-only, permissions) is the user's to fix
+    except PermissionError as err:  # reading or writing: the user's to fix, not a bug
+        log.debug("traceback of the error below", exc_info=True)
+        fail(f"{err.filename or 'a file'}: permission denied; check its owner and mode")
+    except OSError as err:  # the disk refusing a write (full, read-only) is the user's to fix
         if (unwritable := storage_error(err)) is None:
             raise
         log.debug("traceback of the error below", exc_info=True)

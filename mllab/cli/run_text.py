@@ -1,7 +1,7 @@
 """A run's ``summary.json`` as a person reads it (``mllab runs show``); ``--json`` prints the file itself.
 
->>> summary_lines(Path("runs/demo/g/seed0"), {"status": "completed", "model": "mlp", "final": {"test_accuracy": 0.5}})[:2]
-['status       completed', 'model        mlp']
+>>> summary_lines(Path("runs/demo/g/seed0"), {"run_id": "demo/g/seed0", "status": "completed", "model": "mlp"})[:3]
+['run          demo/g/seed0', 'status       completed', 'model        mlp']
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def status_text(run_path: Path, summary: dict[str, Any]) -> str:
 def summary_lines(run_path: Path, s: dict[str, Any]) -> list[str]:
     """One ``name  value`` line per fact of summary ``s`` that is present, then the final metrics."""
     facts = [
+        ("run", s.get("run_id")),
         ("status", status_text(run_path, s)),
         ("model", _join(s.get("model"), _count(s.get("params"), "parameters"))),
         ("dataset", _join(s.get("dataset"), _sizes(s), _stand_in(s))),

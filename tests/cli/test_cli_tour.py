@@ -37,7 +37,9 @@ def test_runs_list_has_a_header_and_says_where_it_looked_when_empty(trained, tmp
 def test_runs_show_takes_the_ids_runs_list_prints(trained):
     run_id = mllab("runs", "list", "--root", str(trained)).stdout.splitlines()[1].split()[-1]
     shown = mllab("runs", "show", run_id, "--root", str(trained)).stdout
-    assert f'"run_id": "{run_id}"' in shown
+    assert f"run          {run_id}\nstatus       completed\n" in shown
+    raw = mllab("runs", "show", run_id, "--root", str(trained), "--json").stdout
+    assert f'"run_id": "{run_id}"' in raw
 
 
 def test_a_group_folder_given_for_a_run_says_it_is_a_group(trained):
