@@ -180,30 +180,28 @@ def do_data_fetch(name: str, source: str | None = None) -> None:
 
 
 def do_models_list(pattern: str) -> None:
-    from mllab.models.registry import MODELS
+    from fnmatch import fnmatchcase
 
-    for e in MODELS:
-        if e.name in MODELS.names(pattern):
-            typer.echo(f"{e.name:22s} {e.meta.get('kind', ''):10s} {e.meta.get('task', ''):12s} {e.doc}")
+    from mllab.models.catalog import model_rows  # the registry's rows without importing torch
+
+    for row in model_rows():
+        if fnmatchcase(row["name"], pattern):
+            typer.echo(f"{row['name']:22s} {row['kind']:10s} {row['task']:12s} {row['doc']}")
 
 
 def do_recipes_list(pattern: str) -> None:
-    from mllab.experiments.costs import cost_table, cost_text, recipe_cost
-    from mllab.experiments.recipes import RECIPES, config_for
-
     from mllab.cli.text import columns
-    from mllab.runs.spec import engine_of
+    from mllab.experiments.costs import cost_table, cost_text, recipe_cost
+    from mllab.experiments.recipes import RECIPES, recipe_listing
 
     names = RECIPES.names(pattern)
     if not names:
         fail(f"no recipe matches {pattern!r} ({len(RECIPES)} recipes: mllab recipes list)")
     rows = []
-    for name in names:
-        cfg = config_for(name)
-        fitted = engine_of(cfg.model) == "classical"  # one fit: no epochs
-        rows.append([name, cfg.experiment, cfg.data.name, cfg.model.name,
-                     f"{'-' if fitted else cfg.training.epochs} x {cfg.seeds}", cost_text(recipe_cost(name)),
-                     ",".join(cfg.published) or "-"])
+    for r in map(recipe_listing, names):  # read from the YAML: no config validation, no torch
+        fitted = r.engine == "classical"  # one fit: no epochs
+        rows.append([r.name, r.experiment, r.dataset, r.model, f"{'-' if fitted else r.epochs} x {r.seeds}",
+                     cost_text(recipe_cost(r.name)), ",".join(r.published) or "-"])
     typer.echo(columns(["recipe", "runs/<experiment>", "dataset", "model", "epochs x seeds", "CPU time per seed",
                         "published rows"], rows, right={"epochs x seeds"}))
     machine = cost_table().get("machine")

@@ -32,7 +32,8 @@ ESTIMATES = ("steps", "scaled")  # methods whose number is extrapolated, not one
 def cost_table() -> dict[str, Any]:
     """The packaged table: ``{"machine": ..., "recipes": {name: {cpu_seconds, method, ...}}}`` ({} if absent)."""
     path = resources.files("mllab.recipes").joinpath(COSTS_FILE)
-    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: 10x faster for 'mllab recipes list'
+    return (yaml.load(path.read_text(), Loader=loader) or {}) if path.is_file() else {}
 
 
 def recipe_cost(name: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ another model than its base does not inherit the base's ``model.params``
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,40 @@ def _register_all() -> None:
 
 
 RECIPES = Registry("recipe", loader=_register_all, listing="mllab recipes list")
+
+
+# What a recipe's YAML leaves to RunConfig's defaults, among what 'mllab recipes list' shows: the listing reads
+# the YAML alone, without the config schemas (pydantic) or the models (torch, scikit-learn).
+# tests/experiments/test_recipe_listing.py keeps these equal to RunConfig's and each row equal to config_for's.
+LISTING_DEFAULTS = {"experiment": "default", "seeds": 1, "published": [], "data": {"name": "digits"},
+                    "model": {"name": "small_cnn", "backend": "torch"}, "training": {"epochs": 10}}
+
+
+@dataclass(frozen=True)
+class RecipeListing:
+    """A recipe as ``mllab recipes list`` shows it."""
+
+    name: str
+    experiment: str
+    dataset: str
+    model: str
+    engine: str  # torch, numpy or classical (one fit: no epochs)
+    epochs: int
+    seeds: int
+    published: tuple[str, ...]
+
+
+def recipe_listing(name: str) -> RecipeListing:
+    """What the listing shows of recipe ``name``, read from its YAML (``extends`` resolved) and the models'
+    catalog; the same values as its validated config, which 'mllab recipes show' and 'mllab train' build."""
+    from mllab.models.catalog import kind_of
+
+    tree = merge(LISTING_DEFAULTS, load_recipe(name))
+    model = tree["model"]
+    engine = "numpy" if model["backend"] == "numpy" else (
+        "classical" if kind_of(model["name"]) == "classical" else "torch")
+    return RecipeListing(name, tree["experiment"], tree["data"]["name"], model["name"], engine,
+                         tree["training"]["epochs"], tree["seeds"], tuple(tree["published"]))
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
