@@ -563,6 +563,15 @@ def _read_flowers17_sums(blob: bytes):
     return parse_sums(blob, "SHA256SUMS")
 
 
+# --- configs, overrides, page images, run folders, groups, sweeps, the run index: bench/fuzz_files.py ---------
+
+sys.path.insert(0, str(ROOT / "bench"))
+from fuzz_files import readers as _file_readers  # noqa: E402
+
+for _name, _make, _read in _file_readers(as_file):
+    reader(_name, make=_make)(_read)
+
+
 # --- the table ------------------------------------------------------------------------------------------------
 
 def summarize(name: str, results: list[tuple[bytes, Outcome]]) -> dict:

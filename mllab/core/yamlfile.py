@@ -125,6 +125,7 @@ _BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct
 def parse_yaml(text: str, source: str = "<text>", *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Any:
     """The plain data of one YAML document (``None`` for an empty one); a :class:`ConfigError`
     ``source:line:column: ...`` for anything unsafe, unbounded or malformed."""
+    _check_encodable(text, source)
     loader = _BoundedLoader(text, max_nodes, max_depth)
     try:
         return loader.get_single_data()
@@ -178,6 +179,18 @@ def _marked_message(source: str, err: yaml.MarkedYAMLError) -> str:
     elif err.context:
         context = f" ({err.context})"
     return f"{where}: not valid YAML: {one_line((err.problem or '') + context)}"
+
+
+def _check_encodable(text: str, source: str) -> None:
+    """Refuse text holding a byte that was not UTF-8 (a lone surrogate: how Python decodes such a byte in a
+    command-line argument), which the YAML parser cannot take."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        before = text[:err.start]
+        line, column = before.count("\n") + 1, err.start - (before.rfind("\n") + 1) + 1
+        raise ConfigError(f"{one_line(source)}:{line}:{column}: not UTF-8 text (U+{ord(text[err.start]):04X}, a "
+                          "lone surrogate: a byte that is no UTF-8 character); write it in UTF-8") from None
 
 
 def _reader_message(source: str, text: str, err: yaml.reader.ReaderError) -> str:

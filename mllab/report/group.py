@@ -50,7 +50,8 @@ def write_group_report(group: Path) -> Path:
     config = group / "group.yaml"
     if config.is_file():
         parts += [pages.heading("Config"), pages.pre(config.read_text())]
-    title = f"{agg['experiment']}: {agg['model']} on {agg['dataset']}, {len(agg['seeds'])} seeds"
+    title = (f"{agg.get('experiment', '-')}: {agg.get('model', '-')} on {agg.get('dataset', '-')}, "
+             f"{len(agg.get('seeds', seeds))} seeds")  # keys an older aggregate.json may lack
     target = group / "report.html"
     atomic_write_text(target, pages.page(title, pages.join(parts), _nav(group)))
     return target
@@ -64,9 +65,9 @@ def _published(agg: dict) -> Markup:
     rows = [[c["id"], c.get("model", "-"), c["dataset"], c["metric"], published_text(c["published"], c.get("published_std")),
              *((c["measured"]["mean"], c["measured"]["std"]) if c["measured"] else ("-", "-"))]
             for c in agg["published_vs_measured"]]
-    note = dataset_note(agg["dataset"], [c["dataset"] for c in agg["published_vs_measured"]], agg.get("stands_in_for"))
+    note = dataset_note(agg.get("dataset"), [c["dataset"] for c in agg["published_vs_measured"]], agg.get("stands_in_for"))
     return pages.join([pages.table(["published id", "published model", "dataset", "metric", "published",
-                                    f"this {agg['model']}: mean", STD_LABEL], rows), pages.paragraph(note)])
+                                    f"this {agg.get('model', '-')}: mean", STD_LABEL], rows), pages.paragraph(note)])
 
 
 def _seed_table(group: Path, seeds: list[Path]) -> Markup:

@@ -20,8 +20,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from mllab.core.errors import ConfigError
 from mllab.core.files import atomic_write_text
-from mllab.core.yamlfile import read_yaml
+from mllab.core.names import name_problem
+from mllab.core.yamlfile import one_line, read_yaml
 from mllab.report import figures, pages
 from mllab.report.selection import Choice, choose, described, resolve
 from mllab.runs.published import lookup, published_text, run_metric
@@ -37,7 +39,7 @@ def load(folder: Path) -> dict[str, Any]:
     """``sweep.yaml`` with each setting's ``aggregate.json`` (``table``, ``summaries``) attached, and the
     ``choice`` (:class:`~mllab.report.selection.Choice`) of the metric that picks the best setting."""
     folder = Path(folder)
-    state = read_yaml(folder / "sweep.yaml")
+    state = checked_state(read_yaml(folder / "sweep.yaml"), folder / "sweep.yaml")
     for s in state["settings"]:
         agg = folder / s["folder"] / "aggregate.json"
         s["aggregate"] = read_aggregate(agg) if agg.is_file() else {"table": {}, "summaries": []}
@@ -45,6 +47,46 @@ def load(folder: Path) -> dict[str, Any]:
     recorded = {m for s in state["settings"] for m in s["aggregate"]["table"] if m not in COSTS}
     state["choice"] = resolve(state.get("select"), recorded)
     return state
+
+
+def checked_state(state: Any, path: Path) -> dict[str, Any]:
+    """``sweep.yaml``'s mapping when it has what the pages read (as ``mllab sweep`` writes it); else one
+    :class:`~mllab.core.errors.ConfigError` naming the file and the first thing wrong."""
+    problem = _state_problem(state)
+    if problem:
+        raise ConfigError(f"{one_line(str(path))}: not a sweep.yaml mllab wrote ({one_line(problem, 200)}); run the "
+                          "sweep's command again to rewrite it (finished trials are kept)")
+    return state
+
+
+def _state_problem(state: Any) -> str | None:
+    if not isinstance(state, dict):
+        return f"expected a mapping, found {type(state).__name__}"
+    for key, kind in (("recipe", str), ("overrides", list), ("grid", dict), ("seeds", int), ("settings", list),
+                      ("trials", list)):
+        if not isinstance(state.get(key), kind) or isinstance(state.get(key), bool):
+            return f"{key}: expected {kind.__name__}, found {state.get(key)!r:.60}"
+    grid = state["grid"]
+    if not all(isinstance(k, str) and _texts(v) for k, v in grid.items()) or not _texts(state["overrides"]):
+        return "grid: expected key: [values...] texts; overrides: texts"
+    if not isinstance(state.get("select") or {}, dict):
+        return f"select: expected a mapping, found {state.get('select')!r:.60}"
+    for i, s in enumerate(state["settings"]):
+        overrides = s.get("overrides") if isinstance(s, dict) else None
+        pairs = [o.split("=", 1) for o in overrides] if _texts(overrides) else []
+        if (not isinstance(s, dict) or name_problem(s.get("folder")) or len(pairs) != len(grid)
+                or any(len(p) != 2 or p[1] not in grid.get(p[0], ()) for p in pairs)):
+            return f"settings[{i}]: expected a folder name and one key=value of the grid per grid key"
+    for i, t in enumerate(state["trials"]):
+        path = t.get("path") if isinstance(t, dict) else None
+        if (not isinstance(path, str) or any(name_problem(part) for part in path.split("/"))
+                or not all(isinstance(t.get(k), (str, int)) for k in ("id", "setting", "seed"))):
+            return f"trials[{i}]: expected a path setting/seed<k> inside the sweep folder, an id, a setting, a seed"
+    return None
+
+
+def _texts(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
 
 
 def stat_headers(metric: str) -> list[str]:

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import mllab.runs.checkpoints as checkpoints
-from mllab.core.errors import NotARunError
+from mllab.core.errors import MllabError, NotARunError
 from mllab.core.files import atomic_write_text, overwrite_in_place, writing
+from mllab.core.yamlfile import one_line
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,14 @@ class RunDir:
                 log.info("%s: error.txt not written (%s)", self.path, err)
 
     def read_summary(self) -> dict[str, Any]:
+        """``summary.json`` ({} when the run has none); a damaged one is a :class:`RunFileError` naming it."""
         p = self.path / "summary.json"
-        return json.loads(p.read_text()) if p.is_file() else {}
+        if not p.is_file():
+            return {}
+        summary = _json(p, read_bounded(p, MAX_SUMMARY_BYTES).decode("utf-8"))
+        if not isinstance(summary, dict):
+            raise RunFileError(damaged(p, f"expected a JSON object, found {type(summary).__name__}"))
+        return summary
 
     # --- per-epoch metrics -----------------------------------------------------------
     def append_metrics(self, record: dict[str, Any]) -> None:
@@ -111,10 +118,19 @@ class RunDir:
             os.fsync(f.fileno())
 
     def read_metrics(self) -> list[dict[str, Any]]:
+        """One dict per epoch line of ``metrics.jsonl``: ``epoch`` (an integer from 1) and numbers (or null).
+        A last line cut short by a kill is left out; any other damage is a :class:`RunFileError` naming the
+        file and the line."""
         p = self.path / "metrics.jsonl"
         if not p.is_file():
             return []
-        return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+        lines = read_bounded(p, MAX_METRICS_BYTES).decode("utf-8").split("\n")
+        records = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or (number == len(lines) and not _parses(line)):  # an unfinished last line
+                continue
+            records.append(_epoch_record(p, number, _json(p, line, f"line {number}: ")))
+        return records
 
     def truncate_metrics(self, epochs_done: int) -> None:
         """Keep the lines of epochs 1..epochs_done (resuming from that checkpoint)."""
@@ -136,6 +152,62 @@ class RunDir:
     def has_checkpoint(self, name: str) -> bool:
         """Whether checkpoint ``name`` exists, in any engine's format."""
         return checkpoints.find(self.checkpoints, name) is not None
+
+
+MAX_SUMMARY_BYTES = 4 << 20  # a summary is a few kB
+MAX_METRICS_BYTES = 64 << 20  # a line per epoch of ~300 bytes: 200 000 epochs
+
+
+class RunFileError(MllabError, ValueError):
+    """A file of a run folder that is damaged or not what mllab writes there."""
+
+
+def damaged(path: Path, problem: str) -> str:
+    """The one line for a damaged run file."""
+    return (f"{one_line(str(path))}: {one_line(problem)}; the run folder is damaged: copy it again, or train the run "
+            "again")
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``, refused (:class:`RunFileError`) when it is over ``limit`` bytes or not UTF-8."""
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise RunFileError(damaged(path, f"larger than {limit} bytes, not a file mllab writes"))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RunFileError(damaged(path, f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})")) \
+            from None
+    return data
+
+
+def _json(path: Path, text: str, where: str = "") -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise RunFileError(damaged(path, f"{where}not JSON ({type(err).__name__}: {str(err)[:100]})")) from None
+
+
+def _parses(line: str) -> bool:
+    try:
+        json.loads(line)
+        return True
+    except (ValueError, RecursionError):
+        return False
+
+
+def _epoch_record(path: Path, number: int, record: Any) -> dict[str, Any]:
+    """A metrics line checked: an object with an integer ``epoch`` from 1, every other value a number or null."""
+    epoch = record.get("epoch") if isinstance(record, dict) else None
+    bad = [k for k, v in record.items() if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))] \
+        if isinstance(record, dict) else []
+    if type(epoch) is not int or epoch < 1 or bad:
+        found = f"a {type(record).__name__}" if not isinstance(record, dict) else \
+            f"epoch {epoch!r}" + (f", non-numbers in {bad[:3]}" if bad else "")
+        raise RunFileError(damaged(path, f"line {number}: expected an object with an integer epoch (from 1) and "
+                                         f"numbers; found {found}"))
+    return record
 
 
 def not_a_run(path: Path) -> str:

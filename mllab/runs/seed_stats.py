@@ -70,7 +70,35 @@ def read_aggregate(path: Path) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError) as err:
         raise NotARunError(f"{path}: not a readable aggregate.json ({err}); rebuild it by running the group's "
                            f"command again (finished seeds are kept)") from None
-    if not isinstance(agg, dict) or not isinstance(agg.get("table", {}), dict):
-        raise NotARunError(f"{path}: expected a JSON object with a 'table' of metrics; rebuild it by running the "
-                           f"group's command again (finished seeds are kept)")
+    problem = _aggregate_problem(agg)
+    if problem:
+        raise NotARunError(f"{path}: expected a JSON object with a 'table' of metrics ({problem}); rebuild it by "
+                           f"running the group's command again (finished seeds are kept)")
     return upgrade(agg)
+
+
+def _aggregate_problem(agg: Any) -> str | None:
+    """What an ``aggregate.json`` lacks that the pages read, or None (keys older files lack may be absent)."""
+    if not isinstance(agg, dict) or not isinstance(agg.get("table"), dict):
+        return f"found {type(agg).__name__}" if not isinstance(agg, dict) else "no 'table' object"
+    for metric, t in agg["table"].items():
+        if not _stats_ok(t, n_needed=True):
+            return f"table entry {str(metric)[:40]!r} is not {{mean, std, max, min, n}} numbers"
+    if not isinstance(agg.get("seeds", []), list) or not isinstance(agg.get("summaries", []), list) or \
+            not all(isinstance(s, dict) for s in agg.get("summaries", [])):
+        return "'seeds' or 'summaries' is not a list (of objects)"
+    comparison = agg.get("published_vs_measured", [])
+    if not isinstance(comparison, list) or not all(
+            isinstance(c, dict) and {"id", "dataset", "metric", "published"} <= set(c)
+            and (c.get("measured") is None or _stats_ok(c["measured"], n_needed=False)) for c in comparison):
+        return "'published_vs_measured' is not a list of {id, dataset, metric, published, measured}"
+    return None
+
+
+def _number(v: Any, none_ok: bool = False) -> bool:
+    return (v is None and none_ok) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _stats_ok(t: Any, n_needed: bool) -> bool:
+    return isinstance(t, dict) and _number(t.get("mean")) and _number(t.get("std"), none_ok=True) and (
+        not n_needed or (all(_number(t.get(k)) for k in ("max", "min")) and type(t.get("n")) is int and t["n"] >= 0))
