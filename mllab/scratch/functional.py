@@ -2,9 +2,11 @@
 
 Each function computes its forward result and the closure of its backward next to
 it (see :mod:`mllab.scratch.tensor`). Convolution is im2col (windows taken as a
-strided view, copied once) and one batched matrix product; its backward adds
-columns back with a loop over kernel offsets, never over samples. Pooling loops
-over kernel offsets the same way. The Toeplitz-matrix convolution of report 004
+strided view of channel-major planes, copied once) and one matrix product per
+layer for the whole batch; its backward adds columns back with a loop over kernel
+offsets, never over samples. Pooling loops over kernel offsets the same way.
+Arrays keep the memory order the ops hand them (a conv output is channel-major)
+instead of being transposed back. The Toeplitz-matrix convolution of report 004
 is here too, as an alternative with the same results.
 
 >>> import numpy as np
@@ -16,6 +18,8 @@ is here too, as an alternative with the same results.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -64,6 +68,20 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return op(out, (x,), lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
+
+
+# ---- affine
+def linear(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
+    """x @ w.T + b (torch's linear) as one op: x (..., in), w (out, in), b (out,) -> (..., out)."""
+    if x.ndim < 2 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: input must be (N, {w.shape[1]}) for weight {w.shape}; found {x.shape}")
+    out = x.data @ w.data.T
+    if b is not None:
+        out += b.data  # in place: no second array
+    def backward(g):
+        g2, x2 = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1])  # (N, out), (N, in)
+        return g @ w.data, g2.T @ x2, None if b is None else g2.sum(0)
+    return op(out, (x, w) if b is None else (x, w, b), backward)
 
 
 # ---- losses (mean over the batch, torch's default reduction)
@@ -117,35 +135,87 @@ def dropout(x: Tensor, p: float, rng: np.random.Generator) -> Tensor:
 
 
 # ---- im2col / col2im: the shared machinery of convolution
-def _pad(x: np.ndarray, p: int, value: float = 0.0) -> np.ndarray:
-    return x if p == 0 else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=value)
+# Images live channel-major as "planes" (C, N, L): plane (c, n) is the zero-padded image flattened row by
+# row (Hp*Wp) plus kw-1 slack entries. Window offset (i, j) is then one flat shift i*Wp + j of the plane.
+# With stride 1 an output row is computed Wp wide ("pitch"; the last kw-1 entries are junk, dropped), so a
+# window's rows are one contiguous run: im2col copies long runs, col2im adds them, and the matrices
+# (C*kh*kw, N*OH*pitch) go to BLAS whole, one product per layer, never a loop over samples. Without a
+# col2im to follow, rows are OW wide (pitch OW): no wasted multiply-adds.
+class _Geometry(NamedTuple):
+    n: int
+    c: int
+    h: int
+    w: int
+    kh: int
+    kw: int
+    stride: int
+    padding: int
+    hp: int
+    wp: int
+    oh: int
+    ow: int
+    pitch: int  # output row length in the matrices: Wp (wide) or OW
+    length: int  # one plane: Hp*Wp and kw-1 slack entries for the last row's junk
 
 
-def _crop(a: np.ndarray, p: int) -> np.ndarray:
-    return a if p == 0 else a[:, :, p:-p, p:-p]
+def _geometry(x_shape: tuple, w_shape: tuple, stride: int, padding: int, wide: bool) -> _Geometry:
+    """Wide rows cost (kw-1)/Wp more multiply-adds: worth it where a col2im follows (an input gradient)."""
+    (n, c, h, w), (kh, kw) = x_shape, w_shape[2:]
+    hp, wp = h + 2 * padding, w + 2 * padding
+    oh, ow = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    pitch = wp if wide and stride == 1 else ow
+    return _Geometry(n, c, h, w, kh, kw, stride, padding, hp, wp, oh, ow, pitch, hp * wp + kw - 1)
 
 
-def _im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
-    """(N, C, H, W) -> (N, C*kh*kw, OH*OW): one column per window position.
-
-    The windows are a strided view; the one copy reads rows of the image in order
-    (the last axis is OW), and per-sample columns make ``w @ cols`` land in NCHW.
-    """
-    n, c, h, w = xp.shape
-    sn, sc, sh, sw = xp.strides
-    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
-    win = as_strided(xp, (n, c, kh, kw, oh, ow), (sn, sc, sh, sw, sh * stride, sw * stride), writeable=False)
-    return win.reshape(n, c * kh * kw, oh * ow)
+def _strided(planes: np.ndarray, offset: int, shape: tuple, strides: tuple) -> np.ndarray:
+    """A view of ``planes`` (C, N, L) from flat position ``offset`` of every plane; strides in items."""
+    return as_strided(planes[:, :, offset:], shape, tuple(s * planes.itemsize for s in strides))
 
 
-def _col2im(cols: np.ndarray, padded_shape: tuple, stride: int, p: int) -> np.ndarray:
-    """Adjoint of ``_im2col``: add columns (N, C, kh, kw, OH, OW) back onto the image, then crop the padding."""
-    _, _, kh, kw, oh, ow = cols.shape
-    out = np.zeros(padded_shape, cols.dtype)
-    for i in range(kh):  # a loop over kernel offsets only (<= 49), never over samples
-        for j in range(kw):
-            out[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride] += cols[:, :, i, j]
-    return _crop(out, p)
+def _interior(planes: np.ndarray, g: _Geometry) -> np.ndarray:
+    """The unpadded images inside ``planes``, as a (C, N, H, W) view."""
+    return _strided(planes, g.padding * (g.wp + 1), (g.c, g.n, g.h, g.w), (g.n * g.length, g.length, g.wp, 1))
+
+
+def _window_view(planes: np.ndarray, g: _Geometry, i: int, j: int) -> np.ndarray:
+    """Offset (i, j) of every window, (C, N, OH, pitch): a view of ``planes`` (writeable, for col2im)."""
+    return _strided(planes, i * g.wp + j, (g.c, g.n, g.oh, g.pitch), (g.n * g.length, g.length,
+                                                                      g.stride * g.wp, g.stride))
+
+
+def _im2col(x: np.ndarray, g: _Geometry) -> np.ndarray:
+    """(N, C, H, W) -> (C*kh*kw, N*OH*pitch): one column per output position, one row per weight."""
+    planes = np.zeros((g.c, g.n, g.length), x.dtype)
+    _interior(planes, g)[...] = x.transpose(1, 0, 2, 3)  # padding and slack stay 0
+    windows = _strided(planes, 0, (g.c, g.kh, g.kw, g.n, g.oh, g.pitch),
+                       (g.n * g.length, g.wp, 1, g.length, g.stride * g.wp, g.stride))
+    return windows.reshape(g.c * g.kh * g.kw, -1)  # the one copy: runs of OH*Wp for stride 1
+
+
+def _col2im(cols: np.ndarray, g: _Geometry) -> np.ndarray:
+    """Adjoint of ``_im2col`` (junk columns of ``cols`` must be 0): a (N, C, H, W) view."""
+    cols = cols.reshape(g.c, g.kh, g.kw, g.n, g.oh, g.pitch)
+    planes = np.zeros((g.c, g.n, g.length), cols.dtype)
+    for i in range(g.kh):  # a loop over kernel offsets only (<= 49), never over samples
+        for j in range(g.kw):
+            _window_view(planes, g, i, j)[...] += cols[:, i, j]
+    return _interior(planes, g).transpose(1, 0, 2, 3)
+
+
+def _rows(a: np.ndarray, g: _Geometry) -> np.ndarray:
+    """Per-channel output maps (N, F, OH, OW) -> (F, N*OH*pitch), the layout of ``w @ cols``; junk columns 0."""
+    if g.pitch == g.ow:  # no junk: a view when ``a`` is already channel-major (a conv output's gradient)
+        return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(a.shape[1], -1)
+    rows = np.empty((a.shape[1], g.n, g.oh, g.pitch), a.dtype)
+    rows[..., :g.ow] = a.transpose(1, 0, 2, 3)
+    rows[..., g.ow:] = 0
+    return rows.reshape(len(rows), -1)
+
+
+def _unrows(rows: np.ndarray, g: _Geometry) -> np.ndarray:
+    """Inverse of ``_rows``: (F, N*OH*pitch) -> (F, N, OH, OW), a view without junk or a contiguous copy."""
+    maps = rows.reshape(len(rows), g.n, g.oh, g.pitch)
+    return maps if g.pitch == g.ow else np.ascontiguousarray(maps[..., :g.ow])
 
 
 def _check_conv(x: Tensor, w: Tensor, channel_axis: int, what: str) -> None:
@@ -155,47 +225,57 @@ def _check_conv(x: Tensor, w: Tensor, channel_axis: int, what: str) -> None:
 
 
 def conv2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int = 1, padding: int = 0) -> Tensor:
-    """Cross-correlation (torch's conv2d): x (N, C, H, W), w (F, C, kh, kw), b (F,) -> (N, F, OH, OW)."""
+    """Cross-correlation (torch's conv2d): x (N, C, H, W), w (F, C, kh, kw), b (F,) -> (N, F, OH, OW).
+
+    The output is channel-major in memory (a transposed view: no copy); the next layers take any memory
+    order, and its values and shape are torch's.
+    """
     _check_conv(x, w, 1, "conv2d")
-    f, c, kh, kw = w.shape
-    xp = _pad(x.data, padding)
-    cols = _im2col(xp, kh, kw, stride)  # (N, C*kh*kw, OH*OW)
-    n, oh, ow = len(xp), (xp.shape[2] - kh) // stride + 1, (xp.shape[3] - kw) // stride + 1
-    wmat = w.data.reshape(f, -1)  # (F, C*kh*kw)
-    out = wmat @ cols  # (N, F, OH*OW): one small matrix product per sample
+    g = _geometry(x.shape, w.shape, stride, padding, wide=x.requires_grad)
+    cols = _im2col(x.data, g)  # (C*kh*kw, N*OH*pitch)
+    wmat = w.data.reshape(len(w.data), -1)  # (F, C*kh*kw)
+    out = _unrows(wmat @ cols, g)  # (F, N, OH, OW)
     if b is not None:
-        out += b.data[:, None]
-    def backward(g):
-        # matmul runs BLAS only on row-major operands: transpose the small arrays, never the columns
-        g3 = g.reshape(n, f, oh * ow)
-        dw = (cols @ np.ascontiguousarray(g3.transpose(0, 2, 1))).sum(0).T.reshape(w.shape)  # sum_n cols g^T
-        dx = None
-        if x.requires_grad:
-            dcols = np.ascontiguousarray(wmat.T) @ g3  # (N, C*kh*kw, OH*OW)
-            dx = _col2im(dcols.reshape(n, c, kh, kw, oh, ow), xp.shape, stride, padding)
-        return dx, dw, None if b is None else g3.sum((0, 2))
-    return op(out.reshape(n, f, oh, ow), (x, w) if b is None else (x, w, b), backward)
+        out += b.data[:, None, None, None]
+    def backward(grad):
+        rows = _rows(grad, g)  # (F, N*OH*pitch)
+        dx = _col2im(wmat.T @ rows, g) if x.requires_grad else None
+        return dx, (rows @ cols.T).reshape(w.shape), None if b is None else rows.sum(1)
+    return op(out.transpose(1, 0, 2, 3), (x, w) if b is None else (x, w, b), backward)
 
 
 def conv_transpose2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int = 1, padding: int = 0,
                      output_padding: int = 0) -> Tensor:
-    """The adjoint of conv2d (torch's conv_transpose2d): x (N, Cin, H, W), w (Cin, Cout, kh, kw)."""
+    """The adjoint of conv2d (torch's conv_transpose2d): x (N, Cin, H, W), w (Cin, Cout, kh, kw).
+
+    Its forward is conv2d's input gradient and its input gradient conv2d's forward, over the geometry of
+    the conv2d that maps the (N, Cout, Hout, Wout) output back to x.
+    """
     _check_conv(x, w, 0, "conv_transpose2d")
-    cin, cout, kh, kw = w.shape
-    n, _, h, wd = x.shape
-    canvas = (n, cout, (h - 1) * stride + kh + output_padding, (wd - 1) * stride + kw + output_padding)
-    x3 = x.data.reshape(n, cin, h * wd)
+    if not 0 <= output_padding < stride:
+        raise ValueError(f"conv_transpose2d: output_padding must be in [0, stride={stride}); "
+                         f"found {output_padding}")
+    n, cin, h, wd = x.shape
+    _, cout, kh, kw = w.shape
+    size = lambda d, k: (d - 1) * stride - 2 * padding + k + output_padding  # noqa: E731
+    g = _geometry((n, cout, size(h, kh), size(wd, kw)), w.shape, stride, padding, wide=True)
     wmat = w.data.reshape(cin, -1)  # (Cin, Cout*kh*kw)
-    out = _col2im((np.ascontiguousarray(wmat.T) @ x3).reshape(n, cout, kh, kw, h, wd), canvas, stride, padding)
-    if b is not None:
-        out = out + b.data[:, None, None]
-    def backward(g):
-        gc = np.zeros(canvas, g.dtype)
-        gc[:, :, padding:padding + g.shape[2], padding:padding + g.shape[3]] = g
-        gcols = _im2col(gc, kh, kw, stride)  # (N, Cout*kh*kw, H*W)
-        dw = (gcols @ np.ascontiguousarray(x3.transpose(0, 2, 1))).sum(0).T.reshape(w.shape)  # row-major operands
-        return (wmat @ gcols).reshape(x.shape), dw, None if b is None else g.sum((0, 2, 3))
-    return op(np.ascontiguousarray(out), (x, w) if b is None else (x, w, b), backward)
+    rows = _rows(x.data, g)  # (Cin, N*H*pitch)
+    out = _col2im(wmat.T @ rows, g)  # (N, Cout, Hout, Wout)
+    out = np.ascontiguousarray(out) if b is None else out + b.data[:, None, None]
+    def backward(grad):
+        cols = _im2col(grad, g)  # (Cout*kh*kw, N*H*pitch)
+        dx = _unrows(wmat @ cols, g).transpose(1, 0, 2, 3)
+        return dx, (rows @ cols.T).reshape(w.shape), None if b is None else grad.sum((0, 2, 3))
+    return op(out, (x, w) if b is None else (x, w, b), backward)
+
+
+def _pad(x: np.ndarray, p: int, value: float = 0.0) -> np.ndarray:
+    return x if p == 0 else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=value)
+
+
+def _crop(a: np.ndarray, p: int) -> np.ndarray:
+    return a if p == 0 else a[:, :, p:-p, p:-p]
 
 
 def toeplitz_indices(in_shape: tuple, w_shape: tuple, stride: int = 1, padding: int = 0):
@@ -252,20 +332,37 @@ def _offset_views(xp: np.ndarray, kernel: int, stride: int):
             yield slice(i, i + stride * (oh - 1) + 1, stride), slice(j, j + stride * (ow - 1) + 1, stride)
 
 
+def _in_order_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``a`` laid out in memory as ``like`` (same shape); a copy only where their orders differ."""
+    if a.strides == like.strides:
+        return a
+    out = np.empty_like(like)
+    out[...] = a
+    return out
+
+
 def max_pool2d(x: Tensor, kernel: int, stride: int | None = None, padding: int = 0) -> Tensor:
-    """Max over each window; the gradient goes to the first maximum in row-major order, as in torch."""
+    """Max over each window; the gradient goes to the first maximum in row-major order, as in torch.
+
+    Every array keeps the input's memory order (ufuncs' order "K"): no transposing copies.
+    """
     stride = stride or kernel
     xp = _pad(x.data, padding, -np.inf)
-    offsets = list(_offset_views(xp, kernel, stride))
-    out = xp[:, :, offsets[0][0], offsets[0][1]].copy()
-    for rows, cols in offsets[1:]:
-        np.maximum(out, xp[:, :, rows, cols], out=out)
+    views = [xp[:, :, rows, cols] for rows, cols in _offset_views(xp, kernel, stride)]  # each (N, C, OH, OW)
+    out = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy(order="K")
+    for v in views[2:]:
+        np.maximum(out, v, out=out)
+    tiled = stride == kernel and xp.shape[2] % kernel == 0 and xp.shape[3] % kernel == 0  # windows cover xp once
     def backward(g):
-        dxp, free = np.zeros_like(xp), np.ones(out.shape, bool)  # free: window's maximum not yet claimed
-        for rows, cols in offsets:
-            first = xp[:, :, rows, cols] == out
-            first &= free
-            free ^= first
+        g = _in_order_of(g, out)  # e.g. after Flatten: each pass below then walks both in the same order
+        dxp = np.empty_like(xp) if tiled else np.zeros_like(xp)
+        free = None  # the windows whose maximum is not yet claimed (None: all of them)
+        for k, (v, (rows, cols)) in enumerate(zip(views, _offset_views(xp, kernel, stride))):
+            first = v == out
+            if free is not None:
+                first &= free
+            if k < len(views) - 1:
+                free = ~first if free is None else np.logical_xor(free, first, out=free)
             if stride >= kernel:  # windows do not overlap: each entry is written once
                 np.multiply(g, first, out=dxp[:, :, rows, cols])
             else:

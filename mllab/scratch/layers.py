@@ -127,8 +127,7 @@ class Linear(_Weighted):
         self._make((out_features, in_features), out_features, bias, init, rng, dtype)
 
     def forward(self, x):
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return F.linear(x, self.weight, self.bias)
 
 
 class Conv2d(_Weighted):

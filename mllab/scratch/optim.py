@@ -45,6 +45,7 @@ class Optimizer:
                 p.data -= self._update(i, p.data, p.grad)
 
     def _update(self, i: int, w: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """The step to subtract from ``w`` (state arrays are updated in place, as torch's are)."""
         raise NotImplementedError
 
 
@@ -59,10 +60,12 @@ class SGD(Optimizer):
     def _update(self, i, w, g):
         d = g + self.weight_decay * w if self.weight_decay else g
         if self.momentum:
-            key = f"momentum_buffer.{i}"
-            buf = self.state.get(key)
-            buf = d.copy() if buf is None else self.momentum * buf + (1 - self.dampening) * d  # first step: buf = d
-            self.state[key] = buf
+            buf = self.state.get(f"momentum_buffer.{i}")
+            if buf is None:  # first step: buf = d
+                buf = self.state[f"momentum_buffer.{i}"] = d.copy()
+            else:
+                buf *= self.momentum
+                buf += d if self.dampening == 0 else (1 - self.dampening) * d
             d = d + self.momentum * buf if self.nesterov else buf
         return self.lr * d
 
