@@ -202,6 +202,27 @@ def _col2im(cols: np.ndarray, g: _Geometry) -> np.ndarray:
     return _interior(planes, g).transpose(1, 0, 2, 3)
 
 
+def _transposed(rows: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
+    """``col2im(w^T @ rows)``: conv2d's input gradient, conv_transpose2d's output; (N, C, H, W) view.
+
+    ``rows`` (F, N*OH*pitch), ``w`` (F, C, kh, kw). With wide rows (stride 1), window column j is a shift
+    of j entries along the rows: one product per kernel column is added in shifted, then one shifted add per
+    kernel row onto the planes; 2*kw + kh passes over small arrays instead of kh*kw over a kh*kw times
+    larger one (the junk columns of ``rows`` are 0, so nothing leaks across rows).
+    """
+    if g.pitch != g.wp:
+        return _col2im(w.reshape(len(w), -1).T @ rows, g)
+    m = rows.shape[1]
+    acc = np.zeros((g.c * g.kh, m + g.kw - 1), rows.dtype)  # (C*kh, N*OH*Wp) + slack
+    for j in range(g.kw):
+        acc[:, j:j + m] += w[:, :, :, j].reshape(len(w), -1).T @ rows
+    acc = acc[:, :m].reshape(g.c, g.kh, g.n, g.oh * g.wp)
+    planes = np.zeros((g.c, g.n, g.length), rows.dtype)
+    for i in range(g.kh):
+        _strided(planes, i * g.wp, (g.c, g.n, g.oh * g.wp), (g.n * g.length, g.length, 1))[...] += acc[:, i]
+    return _interior(planes, g).transpose(1, 0, 2, 3)
+
+
 def _rows(a: np.ndarray, g: _Geometry) -> np.ndarray:
     """Per-channel output maps (N, F, OH, OW) -> (F, N*OH*pitch), the layout of ``w @ cols``; junk columns 0."""
     if g.pitch == g.ow:  # no junk: a view when ``a`` is already channel-major (a conv output's gradient)
@@ -239,7 +260,7 @@ def conv2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int = 1, paddi
         out += b.data[:, None, None, None]
     def backward(grad):
         rows = _rows(grad, g)  # (F, N*OH*pitch)
-        dx = _col2im(wmat.T @ rows, g) if x.requires_grad else None
+        dx = _transposed(rows, w.data, g) if x.requires_grad else None
         return dx, (rows @ cols.T).reshape(w.shape), None if b is None else rows.sum(1)
     return op(out.transpose(1, 0, 2, 3), (x, w) if b is None else (x, w, b), backward)
 
@@ -261,7 +282,7 @@ def conv_transpose2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int 
     g = _geometry((n, cout, size(h, kh), size(wd, kw)), w.shape, stride, padding, wide=True)
     wmat = w.data.reshape(cin, -1)  # (Cin, Cout*kh*kw)
     rows = _rows(x.data, g)  # (Cin, N*H*pitch)
-    out = _col2im(wmat.T @ rows, g)  # (N, Cout, Hout, Wout)
+    out = _transposed(rows, w.data, g)  # (N, Cout, Hout, Wout)
     out = np.ascontiguousarray(out) if b is None else out + b.data[:, None, None]
     def backward(grad):
         cols = _im2col(grad, g)  # (Cout*kh*kw, N*H*pitch)
