@@ -2,11 +2,11 @@
 
 Each function computes its forward result and the closure of its backward next to
 it (see :mod:`mllab.scratch.tensor`). Convolution is im2col (windows taken as a
-strided view of channel-major planes, copied once) and one matrix product per
-layer for the whole batch; its backward adds columns back with a loop over kernel
-offsets, never over samples. Pooling loops over kernel offsets the same way.
-Arrays keep the memory order the ops hand them (a conv output is channel-major)
-instead of being transposed back. The Toeplitz-matrix convolution of report 004
+strided view of the batch laid out batch-last, copied once) and one matrix
+product per layer for the whole batch; its backward adds columns back with a loop
+over kernel offsets, never over samples. Pooling loops over kernel offsets the
+same way. Arrays keep the memory order the ops hand them (a conv output is
+batch-last) instead of being transposed back. The Toeplitz-matrix convolution of report 004
 is here too, as an alternative with the same results.
 
 >>> import numpy as np
@@ -18,8 +18,6 @@ is here too, as an alternative with the same results.
 """
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -135,108 +133,47 @@ def dropout(x: Tensor, p: float, rng: np.random.Generator) -> Tensor:
 
 
 # ---- im2col / col2im: the shared machinery of convolution
-# Images live channel-major as "planes" (C, N, L): plane (c, n) is the zero-padded image flattened row by
-# row (Hp*Wp) plus kw-1 slack entries. Window offset (i, j) is then one flat shift i*Wp + j of the plane.
-# With stride 1 an output row is computed Wp wide ("pitch"; the last kw-1 entries are junk, dropped), so a
-# window's rows are one contiguous run: im2col copies long runs, col2im adds them, and the matrices
-# (C*kh*kw, N*OH*pitch) go to BLAS whole, one product per layer, never a loop over samples. Without a
-# col2im to follow, rows are OW wide (pitch OW): no wasted multiply-adds.
-class _Geometry(NamedTuple):
-    n: int
-    c: int
-    h: int
-    w: int
-    kh: int
-    kw: int
-    stride: int
-    padding: int
-    hp: int
-    wp: int
-    oh: int
-    ow: int
-    pitch: int  # output row length in the matrices: Wp (wide) or OW
-    length: int  # one plane: Hp*Wp and kw-1 slack entries for the last row's junk
+# Convolutions work batch-last: a batch of images is laid out in memory as (C, H, W, N), the samples of one
+# pixel side by side. Offset (i, j) of every window of every sample is then a plain slice of the padded batch
+# whose rows are runs of OW*N contiguous numbers: im2col copies long runs, col2im adds them, and the matrices
+# (C*kh*kw, OH*OW*N) go to BLAS whole, one product per layer, never a loop over samples. A conv output is
+# handed on as a (N, F, OH, OW) view of that memory; activations and pooling keep the memory order they get.
+def _batch_last(x: np.ndarray, p: int) -> np.ndarray:
+    """(N, C, H, W) -> the zero-padded (C, H+2p, W+2p, N) array; no copy when ``x`` is batch-last already."""
+    xt = x.transpose(1, 2, 3, 0)
+    if p == 0 and xt.flags.c_contiguous:
+        return xt
+    n, c, h, w = x.shape
+    xp = np.zeros((c, h + 2 * p, w + 2 * p, n), x.dtype)
+    xp[:, p:p + h, p:p + w] = xt
+    return xp
 
 
-def _geometry(x_shape: tuple, w_shape: tuple, stride: int, padding: int, wide: bool) -> _Geometry:
-    """Wide rows cost (kw-1)/Wp more multiply-adds: worth it where a col2im follows (an input gradient)."""
-    (n, c, h, w), (kh, kw) = x_shape, w_shape[2:]
-    hp, wp = h + 2 * padding, w + 2 * padding
+def _im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """(C, Hp, Wp, N) -> (C*kh*kw, OH*OW*N): one row per weight, one column per (window, sample)."""
+    c, hp, wp, n = xp.shape
+    sc, sh, sw, sn = xp.strides
     oh, ow = (hp - kh) // stride + 1, (wp - kw) // stride + 1
-    pitch = wp if wide and stride == 1 else ow
-    return _Geometry(n, c, h, w, kh, kw, stride, padding, hp, wp, oh, ow, pitch, hp * wp + kw - 1)
+    windows = as_strided(xp, (c, kh, kw, oh, ow, n), (sc, sh, sw, sh * stride, sw * stride, sn), writeable=False)
+    return windows.reshape(c * kh * kw, -1)  # the one copy
 
 
-def _strided(planes: np.ndarray, offset: int, shape: tuple, strides: tuple) -> np.ndarray:
-    """A view of ``planes`` (C, N, L) from flat position ``offset`` of every plane; strides in items."""
-    return as_strided(planes[:, :, offset:], shape, tuple(s * planes.itemsize for s in strides))
+def _col2im(cols: np.ndarray, padded: tuple, kh: int, kw: int, stride: int, p: int) -> np.ndarray:
+    """Adjoint of ``_im2col``: add the columns back onto a zero (C, Hp, Wp, N) batch, crop the padding;
+    returns a (N, C, H, W) view."""
+    c, hp, wp, n = padded
+    oh, ow = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    cols = cols.reshape(c, kh, kw, oh, ow, n)
+    xp = np.zeros(padded, cols.dtype)
+    for i in range(kh):  # a loop over kernel offsets only (<= 49), never over samples
+        for j in range(kw):
+            xp[:, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride] += cols[:, i, j]
+    return xp[:, p:hp - p, p:wp - p].transpose(3, 0, 1, 2)
 
 
-def _interior(planes: np.ndarray, g: _Geometry) -> np.ndarray:
-    """The unpadded images inside ``planes``, as a (C, N, H, W) view."""
-    return _strided(planes, g.padding * (g.wp + 1), (g.c, g.n, g.h, g.w), (g.n * g.length, g.length, g.wp, 1))
-
-
-def _window_view(planes: np.ndarray, g: _Geometry, i: int, j: int) -> np.ndarray:
-    """Offset (i, j) of every window, (C, N, OH, pitch): a view of ``planes`` (writeable, for col2im)."""
-    return _strided(planes, i * g.wp + j, (g.c, g.n, g.oh, g.pitch), (g.n * g.length, g.length,
-                                                                      g.stride * g.wp, g.stride))
-
-
-def _im2col(x: np.ndarray, g: _Geometry) -> np.ndarray:
-    """(N, C, H, W) -> (C*kh*kw, N*OH*pitch): one column per output position, one row per weight."""
-    planes = np.zeros((g.c, g.n, g.length), x.dtype)
-    _interior(planes, g)[...] = x.transpose(1, 0, 2, 3)  # padding and slack stay 0
-    windows = _strided(planes, 0, (g.c, g.kh, g.kw, g.n, g.oh, g.pitch),
-                       (g.n * g.length, g.wp, 1, g.length, g.stride * g.wp, g.stride))
-    return windows.reshape(g.c * g.kh * g.kw, -1)  # the one copy: runs of OH*Wp for stride 1
-
-
-def _col2im(cols: np.ndarray, g: _Geometry) -> np.ndarray:
-    """Adjoint of ``_im2col`` (junk columns of ``cols`` must be 0): a (N, C, H, W) view."""
-    cols = cols.reshape(g.c, g.kh, g.kw, g.n, g.oh, g.pitch)
-    planes = np.zeros((g.c, g.n, g.length), cols.dtype)
-    for i in range(g.kh):  # a loop over kernel offsets only (<= 49), never over samples
-        for j in range(g.kw):
-            _window_view(planes, g, i, j)[...] += cols[:, i, j]
-    return _interior(planes, g).transpose(1, 0, 2, 3)
-
-
-def _transposed(rows: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
-    """``col2im(w^T @ rows)``: conv2d's input gradient, conv_transpose2d's output; (N, C, H, W) view.
-
-    ``rows`` (F, N*OH*pitch), ``w`` (F, C, kh, kw). With wide rows (stride 1), window column j is a shift
-    of j entries along the rows: one product per kernel column is added in shifted, then one shifted add per
-    kernel row onto the planes; 2*kw + kh passes over small arrays instead of kh*kw over a kh*kw times
-    larger one (the junk columns of ``rows`` are 0, so nothing leaks across rows).
-    """
-    if g.pitch != g.wp:
-        return _col2im(w.reshape(len(w), -1).T @ rows, g)
-    m = rows.shape[1]
-    acc = np.zeros((g.c * g.kh, m + g.kw - 1), rows.dtype)  # (C*kh, N*OH*Wp) + slack
-    for j in range(g.kw):
-        acc[:, j:j + m] += w[:, :, :, j].reshape(len(w), -1).T @ rows
-    acc = acc[:, :m].reshape(g.c, g.kh, g.n, g.oh * g.wp)
-    planes = np.zeros((g.c, g.n, g.length), rows.dtype)
-    for i in range(g.kh):
-        _strided(planes, i * g.wp, (g.c, g.n, g.oh * g.wp), (g.n * g.length, g.length, 1))[...] += acc[:, i]
-    return _interior(planes, g).transpose(1, 0, 2, 3)
-
-
-def _rows(a: np.ndarray, g: _Geometry) -> np.ndarray:
-    """Per-channel output maps (N, F, OH, OW) -> (F, N*OH*pitch), the layout of ``w @ cols``; junk columns 0."""
-    if g.pitch == g.ow:  # no junk: a view when ``a`` is already channel-major (a conv output's gradient)
-        return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(a.shape[1], -1)
-    rows = np.empty((a.shape[1], g.n, g.oh, g.pitch), a.dtype)
-    rows[..., :g.ow] = a.transpose(1, 0, 2, 3)
-    rows[..., g.ow:] = 0
-    return rows.reshape(len(rows), -1)
-
-
-def _unrows(rows: np.ndarray, g: _Geometry) -> np.ndarray:
-    """Inverse of ``_rows``: (F, N*OH*pitch) -> (F, N, OH, OW), a view without junk or a contiguous copy."""
-    maps = rows.reshape(len(rows), g.n, g.oh, g.pitch)
-    return maps if g.pitch == g.ow else np.ascontiguousarray(maps[..., :g.ow])
+def _rows(a: np.ndarray) -> np.ndarray:
+    """(N, F, OH, OW) -> (F, OH*OW*N), the layout of ``w @ cols``; a view when ``a`` is batch-last already."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).reshape(a.shape[1], -1)
 
 
 def _check_conv(x: Tensor, w: Tensor, channel_axis: int, what: str) -> None:
@@ -248,29 +185,30 @@ def _check_conv(x: Tensor, w: Tensor, channel_axis: int, what: str) -> None:
 def conv2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int = 1, padding: int = 0) -> Tensor:
     """Cross-correlation (torch's conv2d): x (N, C, H, W), w (F, C, kh, kw), b (F,) -> (N, F, OH, OW).
 
-    The output is channel-major in memory (a transposed view: no copy); the next layers take any memory
-    order, and its values and shape are torch's.
+    The output is batch-last in memory (a transposed view of the product, no copy); values and shape are
+    torch's.
     """
     _check_conv(x, w, 1, "conv2d")
-    g = _geometry(x.shape, w.shape, stride, padding, wide=x.requires_grad)
-    cols = _im2col(x.data, g)  # (C*kh*kw, N*OH*pitch)
-    wmat = w.data.reshape(len(w.data), -1)  # (F, C*kh*kw)
-    out = _unrows(wmat @ cols, g)  # (F, N, OH, OW)
+    f, _, kh, kw = w.shape
+    xp = _batch_last(x.data, padding)  # (C, Hp, Wp, N)
+    cols = _im2col(xp, kh, kw, stride)  # (C*kh*kw, OH*OW*N)
+    wmat = w.data.reshape(f, -1)  # (F, C*kh*kw)
+    out = wmat @ cols  # (F, OH*OW*N)
     if b is not None:
-        out += b.data[:, None, None, None]
-    def backward(grad):
-        rows = _rows(grad, g)  # (F, N*OH*pitch)
-        dx = _transposed(rows, w.data, g) if x.requires_grad else None
+        out += b.data[:, None]
+    oh, ow = (xp.shape[1] - kh) // stride + 1, (xp.shape[2] - kw) // stride + 1
+    def backward(g):
+        rows = _rows(g)  # (F, OH*OW*N)
+        dx = _col2im(wmat.T @ rows, xp.shape, kh, kw, stride, padding) if x.requires_grad else None
         return dx, (rows @ cols.T).reshape(w.shape), None if b is None else rows.sum(1)
-    return op(out.transpose(1, 0, 2, 3), (x, w) if b is None else (x, w, b), backward)
+    return op(out.reshape(f, oh, ow, -1).transpose(3, 0, 1, 2), (x, w) if b is None else (x, w, b), backward)
 
 
 def conv_transpose2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int = 1, padding: int = 0,
                      output_padding: int = 0) -> Tensor:
     """The adjoint of conv2d (torch's conv_transpose2d): x (N, Cin, H, W), w (Cin, Cout, kh, kw).
 
-    Its forward is conv2d's input gradient and its input gradient conv2d's forward, over the geometry of
-    the conv2d that maps the (N, Cout, Hout, Wout) output back to x.
+    Its forward is conv2d's col2im and its input gradient conv2d's forward, over the padded output canvas.
     """
     _check_conv(x, w, 0, "conv_transpose2d")
     if not 0 <= output_padding < stride:
@@ -278,16 +216,15 @@ def conv_transpose2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int 
                          f"found {output_padding}")
     n, cin, h, wd = x.shape
     _, cout, kh, kw = w.shape
-    size = lambda d, k: (d - 1) * stride - 2 * padding + k + output_padding  # noqa: E731
-    g = _geometry((n, cout, size(h, kh), size(wd, kw)), w.shape, stride, padding, wide=True)
+    canvas = (cout, (h - 1) * stride + kh + output_padding, (wd - 1) * stride + kw + output_padding, n)
     wmat = w.data.reshape(cin, -1)  # (Cin, Cout*kh*kw)
-    rows = _rows(x.data, g)  # (Cin, N*H*pitch)
-    out = _transposed(rows, w.data, g)  # (N, Cout, Hout, Wout)
+    rows = _rows(x.data)  # (Cin, H*W*N)
+    out = _col2im(wmat.T @ rows, canvas, kh, kw, stride, padding)  # (N, Cout, Hout, Wout)
     out = np.ascontiguousarray(out) if b is None else out + b.data[:, None, None]
-    def backward(grad):
-        cols = _im2col(grad, g)  # (Cout*kh*kw, N*H*pitch)
-        dx = _unrows(wmat @ cols, g).transpose(1, 0, 2, 3)
-        return dx, (rows @ cols.T).reshape(w.shape), None if b is None else grad.sum((0, 2, 3))
+    def backward(g):
+        cols = _im2col(_batch_last(g, padding), kh, kw, stride)  # (Cout*kh*kw, H*W*N)
+        dx = (wmat @ cols).reshape(cin, h, wd, n).transpose(3, 0, 1, 2)
+        return dx, (rows @ cols.T).reshape(w.shape), None if b is None else g.sum((0, 2, 3))
     return op(out, (x, w) if b is None else (x, w, b), backward)
 
 
