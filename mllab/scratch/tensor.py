@@ -102,7 +102,7 @@ class Tensor:
                 continue
             if node._backward is None or node._retain:  # a leaf or a retained tensor
                 g = g.astype(node.dtype, copy=False)  # a float64 constant must not turn float32 grads float64
-                node.grad = g.copy() if node.grad is None else node.grad + g
+                node.grad = g.copy(order="K") if node.grad is None else node.grad + g  # K: keep g's memory order
             if node._backward is not None:
                 for parent, pg in zip(node._parents, node._backward(g)):
                     if pg is not None and parent.requires_grad:
