@@ -180,6 +180,7 @@ CASES += [
     Case("Linear", lambda x, w, b: with_params(Linear(4, 3), weight=w, bias=b)(x), TF.linear, [(5, 4), (3, 4), (3,)]),
     Case("Linear_batch1_nobias", lambda x, w: with_params(Linear(4, 2, bias=False), weight=w)(x), TF.linear,
          [(1, 4), (2, 4)]),
+    Case("linear_3d", lambda x, w, b: F.linear(x, w, b), TF.linear, [(2, 3, 4), (5, 4), (5,)]),
     Case("Flatten", lambda x: Flatten()(x), lambda x: x.flatten(1), [(2, 3, 2, 2)]),
     Case("BatchNorm1d_train", lambda x, w, b: with_params(BatchNorm1d(3), weight=w, bias=b)(x),
          lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True), [(6, 3), (3,), (3,)]),
@@ -198,6 +199,12 @@ def test_op_gradcheck(case):
     rng = np.random.default_rng(1)
     report = gradcheck(case.scratch, [case.values(rng, s) for s in case.shapes])
     assert report.ok, f"{case.name}: {report}"
+
+
+def test_conv_transpose2d_refuses_output_padding_not_below_stride():
+    x, w = Tensor(np.ones((1, 1, 3, 3))), Tensor(np.ones((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match=r"output_padding must be in \[0, stride=1\); found 1"):
+        F.conv_transpose2d(x, w, stride=1, output_padding=1)
 
 
 def test_case_names_are_unique():
