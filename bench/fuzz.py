@@ -23,6 +23,7 @@ Adding a reader (the registry is READERS; tests/fuzz/test_fuzz_readers.py runs a
         return load_config(as_file(blob, "config.yaml"))   # raise MllabError or return something valid
 
 ``wrap=`` (bytes -> bytes, e.g. gzip.compress) makes half the mutations hit the payload inside the wrapper.
+The readers of configs, overrides, page images and run-folder files are in bench/fuzz_files.py (registered here).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import platform
 import resource
 import shutil
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -596,8 +598,13 @@ def versions() -> str:
     import PIL
     import scipy
 
+    import yaml
+
+    torch = sys.modules.get("torch")  # imported by the run-folder readers only
     return (f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-            f"Pillow {PIL.__version__}; {platform.machine()}, {os.cpu_count()} CPUs ({platform.platform()})")
+            f"Pillow {PIL.__version__}, PyYAML {yaml.__version__}, sqlite {sqlite3.sqlite_version}"
+            f"{f', torch {torch.__version__}' if torch else ''}; {platform.machine()}, {os.cpu_count()} CPUs "
+            f"({platform.platform()})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,7 +63,7 @@ def _state_problem(state: Any) -> str | None:
     if not isinstance(state, dict):
         return f"expected a mapping, found {type(state).__name__}"
     for key, kind in (("recipe", str), ("overrides", list), ("grid", dict), ("seeds", int), ("settings", list),
-                      ("trials", list)):
+                      ("trials", list), ("status", str)):
         if not isinstance(state.get(key), kind) or isinstance(state.get(key), bool):
             return f"{key}: expected {kind.__name__}, found {state.get(key)!r:.60}"
     grid = state["grid"]

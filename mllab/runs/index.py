@@ -61,16 +61,17 @@ def _connect(db: Path) -> sqlite3.Connection:
 def _read(db: Path, query: str, args: list) -> list[tuple]:
     """Rows of ``query`` on ``db`` opened read-only (immutable where read-only still needs a write)."""
     uri = Path(os.path.abspath(db)).as_uri()
-    last: sqlite3.Error | None = None
+    last: Exception | None = None
     for mode in ("mode=ro", "immutable=1"):  # WAL needs its -shm file, which a read-only folder cannot get
         try:
             with closing(sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=60)) as con:
+                con.text_factory = lambda b: b.decode("utf-8", "replace")  # a damaged cell: not a traceback
                 return con.execute(query, args).fetchall()
         except sqlite3.OperationalError as err:
             if "no such table" in str(err):
                 return []
             last = err
-        except sqlite3.DatabaseError as err:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as err:  # also a column name that is not UTF-8
             last = err
             break
     raise RunIndexError(f"{db}: cannot be read as a run index ({last}): move it aside; every run keeps its "
@@ -133,12 +134,22 @@ def find_run(db: Path, run_id: str) -> dict[str, Any] | None:
 
 
 def _row(r: tuple) -> dict[str, Any]:
-    row = dict(zip(COLUMNS, r))
+    """One row as a dict, whatever a damaged index holds: every column, texts as text (no NUL), seed an int."""
+    row: dict[str, Any] = {c: None for c in COLUMNS}
+    row.update(zip(COLUMNS, r))
+    row = {c: _cell(c, v) for c, v in row.items()}
     try:
         row["metrics"] = json.loads(row["metrics"] or "null")
-    except ValueError:
+    except (ValueError, RecursionError):
         row["metrics"] = None
     return row if isinstance(row["metrics"], (dict, type(None))) else {**row, "metrics": None}
+
+
+def _cell(column: str, value: Any) -> Any:
+    """A cell as the listings use it: ``seed`` an int or None, every other column text (NUL replaced) or None."""
+    if column == "seed":
+        return value if type(value) is int else None
+    return None if value is None else str(value).replace("\x00", "\ufffd")
 
 
 def folder_of(root: Path, row: dict[str, Any]) -> Path:

@@ -3,6 +3,7 @@ bench/fuzz.py): a metrics.jsonl under `mllab report RUN`, a sweep.yaml under `ml
 holding a byte that is not UTF-8 under `mllab train`."""
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -38,6 +39,11 @@ def test_report_of_a_sweep_with_a_damaged_sweep_yaml_names_it(tmp_path):
     del state["settings"]
     (tmp_path / "sw" / "sweep.yaml").write_text(yaml.safe_dump(state))
     _one_error_line(mllab("report", str(tmp_path / "sw"), check=False), "settings: expected list, found None")
+    fake_sweep(tmp_path / "sw2", LEAKY)
+    state = yaml.safe_load((tmp_path / "sw2" / "sweep.yaml").read_text())
+    del state["status"]
+    (tmp_path / "sw2" / "sweep.yaml").write_text(yaml.safe_dump(state))
+    _one_error_line(mllab("report", str(tmp_path / "sw2"), check=False), "status: expected str, found None")
 
 
 def test_an_override_with_a_byte_that_is_not_utf8_is_one_line(tmp_path):
@@ -45,3 +51,17 @@ def test_an_override_with_a_byte_that_is_not_utf8_is_one_line(tmp_path):
     proc = mllab("train", "demo", arg, f"output.root={tmp_path}", check=False)
     _one_error_line(proc, "override", "not UTF-8 text", "U+DCE9")
     assert not any(tmp_path.iterdir())
+
+
+def test_runs_list_reads_an_index_with_damaged_cells_and_columns(tmp_path):
+    """Text that is not UTF-8, metrics that are a number, a table without some columns: rows, not a traceback."""
+    with sqlite3.connect(tmp_path / "index.sqlite") as con:
+        con.execute("CREATE TABLE runs (id TEXT PRIMARY KEY, experiment TEXT, grp TEXT, dataset TEXT, model TEXT, "
+                    "seed INTEGER, status TEXT, started TEXT)")
+        con.execute("INSERT INTO runs VALUES (?, 'demo', 'g', 'digits', 'mlp', 'x', ?, 5)",
+                    ["demo/g/seed0", b"compl\xffted".decode("latin-1").encode("latin-1")])
+        con.execute("INSERT INTO runs VALUES ('demo/g/seed1', 'demo', 'g', 'digits', 'mlp', 1, CAST(X'6f6bff' AS TEXT), "
+                    "'2026')")
+    proc = mllab("runs", "list", "--root", str(tmp_path), check=False)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "demo/g/seed1" in proc.stdout and "ok\ufffd" in proc.stdout, proc.stdout

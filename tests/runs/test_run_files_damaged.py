@@ -44,3 +44,21 @@ def test_a_last_line_cut_short_by_a_kill_is_left_out(run):
     (run.path / "metrics.jsonl").write_text(whole[:20] + "\n" + whole + "\n")  # not the last line: damage
     with pytest.raises(RunFileError, match="line 1"):
         run.read_metrics()
+
+
+def test_an_index_whose_column_name_is_not_utf8_is_one_run_index_error(tmp_path):
+    """A byte flipped in the schema's text: sqlite3 decodes column names itself (bench/fuzz.py, runs-index-sqlite)."""
+    import sqlite3
+
+    from mllab.runs.index import RunIndexError, list_runs
+
+    db = tmp_path / "index.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute('CREATE TABLE runs (id TEXT, "caf\u00e9" TEXT, started TEXT)')
+        con.execute("INSERT INTO runs VALUES ('demo/g/seed0', 'x', '2026')")
+    con.close()
+    blob = db.read_bytes()
+    assert blob.count("café".encode()) == 1
+    db.write_bytes(blob.replace("café".encode(), b"caf\xff\xff"))
+    with pytest.raises(RunIndexError, match="cannot be read as a run index"):
+        list_runs(db)
