@@ -27,14 +27,10 @@ fuzz = sys.modules.get("bench_fuzz") or _load()
 
 @pytest.mark.parametrize("name", list(fuzz.READERS))
 def test_mutated_inputs_end_in_a_valid_result_or_a_project_error(name):
+    # fuzz() first reads the reader's valid input in this process: a valid file that fails to read fails here
     results = fuzz.fuzz(name, PER_READER, seed=1, timeout=20.0, memory=1 << 30)
     problems = [f"input {i}: {o.kind}: {o.detail}" for i, (_, o) in enumerate(results) if not o.clean]
     assert not problems, "\n".join(problems)
-
-
-def test_the_valid_input_of_every_reader_reads():
-    for r in fuzz.READERS.values():
-        assert fuzz.run_one(r, r.make()).kind == "returned", r.name
 
 
 def _raise_value_error(_):
