@@ -2,7 +2,8 @@
 
 Both engines start from the same weights and see the same shuffled samples, in float32, with the same
 number of threads for NumPy's BLAS and for torch. Scratch and torch runs alternate REPEATS times (after a
-short warm-up of each) and the medians are compared; the ratio scratch / torch is the result. The scratch
+short warm-up of each) and the medians are compared; the ratio scratch / torch of the wall times is the
+result, printed with the ratio of CPU times (less disturbed when other jobs share the machine). The scratch
 side is ``mllab.scratch.train.fit_epoch`` as a user runs it (non-finite checks on). Workloads:
 
 - default: one epoch of LeNet-5 on the 60,000 MNIST training images (batch 128, SGD lr 0.01 momentum 0.9,
@@ -171,14 +172,15 @@ def alternate(build, ds, n: int, repeats: int, scale: float) -> tuple[dict, obje
     """Warm both engines up, then time scratch and torch alternately; returns the times and the last models."""
     for run in build(ds, min(n, 640), 0)[:2]:  # first-call setup (oneDNN, BLAS buffers) outside the timing
         run()
-    times: dict[str, list[float]] = {"scratch": [], "torch": []}
+    times: dict[str, list[float]] = {"scratch": [], "torch": [], "scratch cpu": [], "torch cpu": []}
     for r in range(repeats):
         scratch_run, torch_run, models = build(ds, n, r)
         losses = {}
         for name, run in (("scratch", scratch_run), ("torch", torch_run)):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             losses[name] = run()
             times[name].append((time.perf_counter() - t0) * scale)
+            times[f"{name} cpu"].append((time.process_time() - c0) * scale)
         print(f"repeat {r}: scratch {times['scratch'][-1]:.2f} s (train loss {losses['scratch']:.4f}), "
               f"torch {times['torch'][-1]:.2f} s (train loss {losses['torch']:.4f})", flush=True)
     return times, models
@@ -221,6 +223,9 @@ def main() -> None:
     print(f"torch (CPU):     {t_med:.2f} s   runs: {', '.join(f'{t:.2f}' for t in times['torch'])}")
     ratios = [s / t for s, t in zip(times["scratch"], times["torch"])]
     print(f"ratio scratch/torch: {s_med / t_med:.2f} (per repeat: {', '.join(f'{q:.2f}' for q in ratios)})")
+    s_cpu, t_cpu = statistics.median(times["scratch cpu"]), statistics.median(times["torch cpu"])
+    print(f"CPU time (all threads of the process; less disturbed by other jobs on a shared machine): "
+          f"scratch {s_cpu:.2f} s, torch {t_cpu:.2f} s, ratio {s_cpu / t_cpu:.2f}")
     if build is lenet:
         print(f"test accuracy after the last repeat: scratch {s_acc:.4f}, torch {t_acc:.4f}")
     print(f"machine: {machine()}")
