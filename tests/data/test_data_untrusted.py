@@ -4,14 +4,12 @@ loader functions for formats absent here). Risky inputs (.mat, bombs) run in a c
 
 import doctest
 import gzip
-import importlib.util
 import io
 import json
 import math
 import os
 import shutil
 import struct
-import sys
 import zlib
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import mllab.data.inflate as inflate_mod
 import mllab.data.jpeg as jpeg_mod
 import mllab.data.matfile as matfile_mod
 from tests.cli.cli_run import mllab
+from tests.fuzz_harness import load_fuzz
 from conftest import require_real
 from data_formats import idx_bytes, pattern_images, py2_pickle, write_nist36_mat
 from mllab.core.errors import MllabError
@@ -38,16 +37,11 @@ from mllab.data.sst2 import read_tsv
 from mllab.data.vectors import load_vectors, parse_wink, read_text_vectors
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-FUZZ_PATH = Path(__file__).resolve().parents[2] / "bench" / "fuzz.py"
 
 
 @pytest.fixture(scope="module")
 def fuzz():
-    spec = importlib.util.spec_from_file_location("bench_fuzz", FUZZ_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_fuzz()
 
 
 def in_child(fuzz, read, blob: bytes = b"", memory: int = 512 << 20, timeout: float = 30.0):

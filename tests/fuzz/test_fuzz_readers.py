@@ -3,26 +3,14 @@ limits: each must return a valid result (the reader's own checks) or raise a Mll
 per reader) is `python bench/fuzz.py`; this keeps the registry and the readers honest in `make test`."""
 
 import ctypes
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from tests.fuzz_harness import load_fuzz
 
-FUZZ_PATH = Path(__file__).resolve().parents[2] / "bench" / "fuzz.py"
 PER_READER = 8
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("bench_fuzz", FUZZ_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = sys.modules.get("bench_fuzz") or _load()
+fuzz = load_fuzz()
 
 
 @pytest.mark.parametrize("name", list(fuzz.READERS))
