@@ -5,7 +5,10 @@ median wall time is printed with the largest imports of one ``python -X importti
 is timed on a synthetic runs root of RUNS run folders (a ``summary.json`` each, one index row each) written
 through the index's own ``record_run``. Target: every median under 0.5 s, and no listing imports torch.
 
-    MLLAB_DATA=../shared/data .venv/bin/python bench/listings.py [--repeats 5] [--runs 10000]
+    MLLAB_DATA=../shared/data .venv/bin/python bench/listings.py [--repeats 5] [--runs 10000] [--tree DIR]
+
+``--tree DIR`` times another checkout's mllab with this venv (``python -m mllab.cli.main``, ``DIR`` first on
+``PYTHONPATH``): ``git worktree add /tmp/before COMMIT`` then ``--tree /tmp/before`` gives the numbers before.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 MLLAB = str(Path(sys.executable).with_name("mllab"))
 COMMANDS = (["--help"], ["recipes", "list"], ["recipes", "show", "s000_nin"], ["models", "list"],
             ["data", "list"], ["runs", "list"])
-HEAVY = ("torch", "sklearn", "scipy", "matplotlib", "numpy", "pydantic")
+HEAVY = {"torch", "sklearn", "scipy", "matplotlib", "numpy", "pydantic"}
 
 
 def synthetic_runs(root: Path, n: int) -> Path:
@@ -49,28 +52,33 @@ def synthetic_runs(root: Path, n: int) -> Path:
     return root
 
 
-def wall_times(args: list[str], repeats: int, cwd: Path) -> list[float]:
+def wall_times(args: list[str], repeats: int, cwd: Path, tree: Path | None) -> list[float]:
+    command = [sys.executable, "-m", "mllab.cli.main"] if tree else [MLLAB]
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        subprocess.run([MLLAB, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run([*command, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True)
         times.append(time.perf_counter() - t0)
     return times
 
 
-def import_costs(args: list[str], cwd: Path) -> tuple[float, list[str]]:
-    """Total import time (s) of one ``-X importtime`` run and the heavy top-level packages it imported."""
-    err = subprocess.run([sys.executable, "-X", "importtime", "-m", "mllab.cli.main", *args], cwd=cwd,
+def import_costs(args: list[str], cwd: Path, tree: Path | None) -> tuple[float, list[str]]:
+    """Total import time (s) of one ``-X importtime`` run and the heavy packages it imported (at any depth)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
+    err = subprocess.run([sys.executable, "-X", "importtime", "-m", "mllab.cli.main", *args], cwd=cwd, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr
     tops = re.findall(r"import time:\s+\d+ \|\s+(\d+) \| (\S+)$", err, re.M)  # top-level: no indent
-    heavy = sorted({name for _, name in tops if name in HEAVY})
-    return sum(int(us) for us, _ in tops) / 1e6, heavy
+    imported = {name.strip() for name in re.findall(r"import time:\s+\d+ \|\s+\d+ \|(.+)$", err, re.M)}
+    return sum(int(us) for us, _ in tops) / 1e6, sorted(HEAVY & imported)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--runs", type=int, default=10_000, help="run folders in the synthetic runs root")
+    parser.add_argument("--tree", type=Path, help="another checkout whose mllab is timed (default: this venv's)")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -78,8 +86,8 @@ def main() -> None:
         print(f"synthetic runs root: {opts.runs} runs written in {time.perf_counter() - t0:.1f} s")
         print(f"| command | median (s) | min-max (s) | imports (s) | heavy packages imported |\n|---|---:|---:|---:|---|")
         for args in COMMANDS:
-            times = wall_times(args, opts.repeats, Path(tmp))
-            imported, heavy = import_costs(args, Path(tmp))
+            times = wall_times(args, opts.repeats, Path(tmp), opts.tree)
+            imported, heavy = import_costs(args, Path(tmp), opts.tree)
             print(f"| `mllab {' '.join(args)}` | {statistics.median(times):.2f} | {min(times):.2f}-{max(times):.2f} "
                   f"| {imported:.2f} | {', '.join(heavy) or '-'} |", flush=True)
     print(f"\n{opts.repeats} whole processes per command, runs list on {opts.runs} runs; Python "

@@ -44,6 +44,9 @@ def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debu
            version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                         help="Print mllab's version and exit.")) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from mllab.core.allocator import keep_memory
+
+    keep_memory()  # the allocator every mllab process trains with (mllab.core.allocator); logged with --verbose
 
 
 # --- train / demo / eval ----------------------------------------------------------------

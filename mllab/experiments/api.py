@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from mllab.core.allocator import give_back_memory, keep_memory
 from mllab.experiments.recipes import config_for
 from mllab.experiments.runner import run_group
 from mllab.runs.load import Run, load_run
@@ -35,7 +36,11 @@ def train(recipe: str, overrides: Sequence[str] = (), seeds: int | None = None, 
     ``seeds``: how many seeds (default: the recipe's); ``out``: the runs folder (default: ``output.root``);
     ``jobs``: seeds trained in parallel processes.
     """
+    keep_memory()  # the allocator mllab trains with; its memory goes back when training is over
     cfg = config_for(str(recipe), list(overrides) + ([f"seeds={seeds}"] if seeds else []))
-    result = run_group(cfg, root=out, quiet=quiet, jobs=jobs)
+    try:
+        result = run_group(cfg, root=out, quiet=quiet, jobs=jobs)
+    finally:
+        give_back_memory()
     return Group(Path(result["group"]), result["table"], result["published_vs_measured"],
                  [load_run(p) for p in result["runs"]])

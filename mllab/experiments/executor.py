@@ -38,6 +38,10 @@ def run_trials(fn: Callable[..., dict[str, Any]], trials: Sequence[tuple], jobs:
 
 
 def _limit_threads(threads: int) -> None:
+    """A worker's start-up: its torch threads, and the allocator mllab trains with."""
     import torch
 
+    from mllab.core.allocator import keep_memory
+
+    keep_memory()
     torch.set_num_threads(threads)

@@ -38,12 +38,15 @@ def threads_per_worker(workers: int, asked: int | None = None, cores: int | None
 
 
 def run_trial_in_worker(threads: int, cfg, path, root, quiet: bool, resume: bool) -> dict[str, Any]:
-    """One trial in a worker: its torch threads, then the runner's ``run_trial`` (the driver records it)."""
+    """One trial in a worker: its allocator and torch threads, then the runner's ``run_trial`` (the driver
+    records it)."""
     import torch
 
+    from mllab.core.allocator import keep_memory
     from mllab.experiments.runner import run_trial
     from mllab.runs.rundir import RunDir
 
+    keep_memory()
     torch.set_num_threads(threads)
     return run_trial(cfg, RunDir(path), root, quiet=quiet, resume=resume, record=False)
 
