@@ -1,4 +1,4 @@
-"""Fused ops with hand-written backward: activations, softmax, losses, convolution, pooling.
+"""Fused ops with hand-written backward: activations, linear, softmax, losses, convolution, pooling.
 
 Each function computes its forward result and the closure of its backward next to
 it (see :mod:`mllab.scratch.tensor`). Convolution is im2col (windows taken as a
@@ -6,8 +6,8 @@ strided view of the batch laid out batch-last, copied once) and one matrix
 product per layer for the whole batch; its backward adds columns back with a loop
 over kernel offsets, never over samples. Pooling loops over kernel offsets the
 same way. Arrays keep the memory order the ops hand them (a conv output is
-batch-last) instead of being transposed back. The Toeplitz-matrix convolution of report 004
-is here too, as an alternative with the same results.
+batch-last) instead of being transposed back. The Toeplitz-matrix convolution of
+report 004 is here too, as an alternative with the same results.
 
 >>> import numpy as np
 >>> from mllab.scratch.tensor import Tensor
@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from mllab.scratch import workspace
 from mllab.scratch.tensor import Tensor, op
 
 
@@ -144,7 +145,7 @@ def _batch_last(x: np.ndarray, p: int) -> np.ndarray:
     if p == 0 and xt.flags.c_contiguous:
         return xt
     n, c, h, w = x.shape
-    xp = np.zeros((c, h + 2 * p, w + 2 * p, n), x.dtype)
+    xp = workspace.zeros("padded", (c, h + 2 * p, w + 2 * p, n), x.dtype)
     xp[:, p:p + h, p:p + w] = xt
     return xp
 
@@ -155,7 +156,9 @@ def _im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     sc, sh, sw, sn = xp.strides
     oh, ow = (hp - kh) // stride + 1, (wp - kw) // stride + 1
     windows = as_strided(xp, (c, kh, kw, oh, ow, n), (sc, sh, sw, sh * stride, sw * stride, sn), writeable=False)
-    return windows.reshape(c * kh * kw, -1)  # the one copy
+    cols = workspace.empty("cols", (c * kh * kw, oh * ow * n), xp.dtype)
+    cols.reshape(windows.shape)[...] = windows  # the one copy
+    return cols
 
 
 def _col2im(cols: np.ndarray, padded: tuple, kh: int, kw: int, stride: int, p: int) -> np.ndarray:
@@ -164,11 +167,16 @@ def _col2im(cols: np.ndarray, padded: tuple, kh: int, kw: int, stride: int, p: i
     c, hp, wp, n = padded
     oh, ow = (hp - kh) // stride + 1, (wp - kw) // stride + 1
     cols = cols.reshape(c, kh, kw, oh, ow, n)
-    xp = np.zeros(padded, cols.dtype)
+    xp = workspace.zeros("canvas", padded, cols.dtype)
     for i in range(kh):  # a loop over kernel offsets only (<= 49), never over samples
         for j in range(kw):
             xp[:, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride] += cols[:, i, j]
     return xp[:, p:hp - p, p:wp - p].transpose(3, 0, 1, 2)
+
+
+def _matmul(name: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` (2-D) into a work array reused across steps (see :mod:`mllab.scratch.workspace`)."""
+    return np.matmul(a, b, out=workspace.empty(name, (len(a), b.shape[1]), np.result_type(a, b)))
 
 
 def _rows(a: np.ndarray) -> np.ndarray:
@@ -193,13 +201,13 @@ def conv2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int = 1, paddi
     xp = _batch_last(x.data, padding)  # (C, Hp, Wp, N)
     cols = _im2col(xp, kh, kw, stride)  # (C*kh*kw, OH*OW*N)
     wmat = w.data.reshape(f, -1)  # (F, C*kh*kw)
-    out = wmat @ cols  # (F, OH*OW*N)
+    out = _matmul("conv out", wmat, cols)  # (F, OH*OW*N)
     if b is not None:
         out += b.data[:, None]
     oh, ow = (xp.shape[1] - kh) // stride + 1, (xp.shape[2] - kw) // stride + 1
     def backward(g):
         rows = _rows(g)  # (F, OH*OW*N)
-        dx = _col2im(wmat.T @ rows, xp.shape, kh, kw, stride, padding) if x.requires_grad else None
+        dx = _col2im(_matmul("dcols", wmat.T, rows), xp.shape, kh, kw, stride, padding) if x.requires_grad else None
         return dx, (rows @ cols.T).reshape(w.shape), None if b is None else rows.sum(1)
     return op(out.reshape(f, oh, ow, -1).transpose(3, 0, 1, 2), (x, w) if b is None else (x, w, b), backward)
 
