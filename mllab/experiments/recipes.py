@@ -12,6 +12,7 @@ another model than its base does not inherit the base's ``model.params``
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from importlib import resources
@@ -35,9 +36,9 @@ def _recipe_files():
 
 def _register_all() -> None:
     for path in _recipe_files():
-        text, source = path.read_text(), f"mllab/recipes/{path.name}"
-        head = parse_yaml(text, source) or {}
-        RECIPES.add(path.name[:-5], lambda text=text, source=source: parse_yaml(text, source),
+        tree = parse_yaml(path.read_text(), f"mllab/recipes/{path.name}")  # once: 96 files, each base read often
+        head = tree if isinstance(tree, dict) else {}
+        RECIPES.add(path.name[:-5], lambda tree=tree: copy.deepcopy(tree),  # a copy the caller may change
                     description=head.get("description", ""), published=head.get("published", []))
 
 
