@@ -207,7 +207,9 @@ def conv2d(x: Tensor, w: Tensor, b: Tensor | None = None, stride: int = 1, paddi
     oh, ow = (xp.shape[1] - kh) // stride + 1, (xp.shape[2] - kw) // stride + 1
     def backward(g):
         rows = _rows(g)  # (F, OH*OW*N)
-        dx = _col2im(_matmul("dcols", wmat.T, rows), xp.shape, kh, kw, stride, padding) if x.requires_grad else None
+        dx = None
+        if x.requires_grad:
+            dx = _col2im(_matmul("dcols", wmat.T, rows), xp.shape, kh, kw, stride, padding)  # (N, C, H, W)
         return dx, (rows @ cols.T).reshape(w.shape), None if b is None else rows.sum(1)
     return op(out.reshape(f, oh, ow, -1).transpose(3, 0, 1, 2), (x, w) if b is None else (x, w, b), backward)
 
