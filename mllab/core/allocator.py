@@ -5,18 +5,19 @@ again in the next step. glibc's malloc serves every block above ``M_MMAP_THRESHO
 most 32 MB as it sees such blocks freed) with its own ``mmap`` and returns it with ``munmap`` when freed,
 and gives the top of its heap back above ``M_TRIM_THRESHOLD``; the next step's blocks are then fresh pages
 the kernel faults in and zeroes one by one. Measured (``bench/kernel_time.py``): a fifth to a third of a torch
-step's CPU time was system time (issue 31 found a quarter of the NumPy engine's too, before it reused its buffers).
+step's CPU time was system time, 8 % of the NumPy engine's (a quarter before it reused its own buffers).
 
 What. :func:`keep_memory` sets, once per process, ``M_MMAP_MAX = 0`` (no block gets its own mapping: blocks of
 every size come from the heap, where a freed one is reused by the next step) and ``M_TRIM_THRESHOLD = -1`` (the
 heap is never shrunk: the next epoch's evaluation, at ``eval_batch_size``, needs its gigabyte again), through
 ``mallopt`` via ctypes; :func:`give_back_memory` shrinks it when training is over in a process that goes on.
 Measured against the alternatives (``bench/RESULTS.md``, "The training step's time in the kernel"): system time
-0.1-1.2 % of a step's CPU time, from 21-36 % (torch) and 2 % (NumPy engine); ``MALLOC_MMAP_THRESHOLD_`` raised
-leaves 9-15 % (glibc caps the threshold at 32 MB, below one activation of a CIFAR-10 batch of 256); jemalloc's
-default purging leaves 35-45 %; tcmalloc does as well with less peak memory but needs a system package and
-``LD_PRELOAD`` before the process starts. The price: a training process keeps the peak of what it allocated, and
-the heap's free blocks of other sizes (NiN, batch 128: peak RSS 2.0 GB, 1.4 GB without).
+0.1-1.8 % of a step's CPU time, from 23-37 % (torch) and 8 % (the NumPy engine's LeNet-5);
+``MALLOC_MMAP_THRESHOLD_`` raised leaves 9-14 % (glibc caps the threshold at 32 MB, below one activation of a
+CIFAR-10 batch of 256); jemalloc's default purging leaves 22-45 %; tcmalloc does as well with less peak memory
+but needs a system package and ``LD_PRELOAD`` before the process starts. The price: a training process keeps
+the peak of what it allocated, and the heap's free blocks of other sizes (NiN, batch 128: peak RSS 1.9 GB,
+1.4 GB without).
 
 Where. Every ``mllab`` command (the CLI's start-up callback, once ``--verbose`` has set the log level), the
 workers of ``--jobs`` and of sweeps (local processes and Ray tasks) and the Python API's ``mllab.train`` call it
