@@ -40,7 +40,7 @@ def ocr(
     from mllab.cli.errors import user_errors
     from mllab.ocr.classifier import Classifier, choose_run
     from mllab.ocr.image import check_max_pixels
-    from mllab.ocr.output import score_lines, truth_files, write_outputs
+    from mllab.ocr.output import truth_files
     from mllab.ocr.reader import PageError, load_page, read_grey
 
     with user_errors(), warnings.catch_warnings():
@@ -61,18 +61,25 @@ def ocr(
                 continue
             classifier = classifier or Classifier(choose_run(model))
             page = read_grey(grey, classifier, loaded)
-            for warning in page.warnings:
-                typer.echo(f"warning: {path.name}: {warning}", err=True)
-            if not page.chars:
-                unread += 1
-            if len(pages) > 1:
-                typer.echo(f"== {path.name}")
-            typer.echo(page.text)
-            if out is not None:
-                for written in write_outputs(page, path, out, max_pixels):
-                    typer.echo(f"wrote {written}", err=True)
-            if sources is not None:
-                for line in score_lines(page, path, sources[i]):
-                    typer.echo(line)
+            unread += not page.chars
+            _show(page, path, len(pages) > 1, out, max_pixels, sources[i] if sources is not None else None)
         if unread:
             raise typer.Exit(1)
+
+
+def _show(page, path: Path, named: bool, out: Optional[Path], max_pixels: int, truth) -> None:
+    """One read page: its warnings on stderr, its text (under ``== NAME`` when ``named``), the files written
+    under ``out`` and the scores against ``truth``."""
+    from mllab.ocr.output import score_lines, write_outputs
+
+    for warning in page.warnings:
+        typer.echo(f"warning: {path.name}: {warning}", err=True)
+    if named:
+        typer.echo(f"== {path.name}")
+    typer.echo(page.text)
+    if out is not None:
+        for written in write_outputs(page, path, out, max_pixels):
+            typer.echo(f"wrote {written}", err=True)
+    if truth is not None:
+        for line in score_lines(page, path, truth):
+            typer.echo(line)
