@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from mllab.core.files import atomic_write_text
 from mllab.report import figures, pages
-from mllab.runs.rundir import RunDir
+from mllab.runs.rundir import RunDir, RunFileError, damaged, read_json
 
 
 def draw_figures(run: RunDir) -> list[Path]:
@@ -57,7 +57,9 @@ def _explain(run: RunDir) -> Markup:
         return Markup("")
     probe, table = folder / "probe.json", Markup("")
     if probe.is_file():
-        rows = json.loads(probe.read_text())
+        rows = read_json(probe)
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise RunFileError(damaged(probe, "expected a JSON list of objects, one per layer"))
         keys = ["layer", "dim", "linear_probe_accuracy", "knn_accuracy", "separability"]
         table = pages.join([pages.heading("Layer-wise probes", 3),
                             pages.table(keys, [[r.get(k, "-") for k in keys] for r in rows])])

@@ -19,7 +19,6 @@ opened only in the format ``model.json`` names, and never unpickled unless ``tru
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 
 import mllab.runs.checkpoints as checkpoints
 from mllab.core.errors import MllabError, NotARunError
-from mllab.runs.rundir import RunDir, not_a_run
+from mllab.runs.rundir import RunDir, RunFileError, damaged, not_a_run, read_json
 from mllab.runs.spec import SPEC_FILE, ModelSpec, spec_for
 
 BATCH = 1000  # rows per forward pass when predicting with a numpy-engine net or capturing features
@@ -58,7 +57,10 @@ class Run:
     def env(self) -> dict[str, Any]:
         """``env.json``: versions, machine, device and the dataset's description (transform statistics)."""
         p = self.path / "env.json"
-        return json.loads(p.read_text()) if p.is_file() else {}
+        env = read_json(p) if p.is_file() else {}
+        if not isinstance(env, dict):
+            raise RunFileError(damaged(p, f"expected a JSON object, found {type(env).__name__}"))
+        return env
 
     @cached_property
     def spec(self) -> ModelSpec:

@@ -104,7 +104,7 @@ class RunDir:
         p = self.path / "summary.json"
         if not p.is_file():
             return {}
-        summary = _json(p, read_bounded(p, MAX_SUMMARY_BYTES).decode("utf-8"))
+        summary = read_json(p)
         if not isinstance(summary, dict):
             raise RunFileError(damaged(p, f"expected a JSON object, found {type(summary).__name__}"))
         return summary
@@ -180,6 +180,11 @@ def read_bounded(path: Path, limit: int) -> bytes:
         raise RunFileError(damaged(path, f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})")) \
             from None
     return data
+
+
+def read_json(path: Path, limit: int = MAX_SUMMARY_BYTES) -> Any:
+    """The JSON file ``path`` of a run folder, at most ``limit`` bytes; damage is a :class:`RunFileError` naming it."""
+    return _json(path, read_bounded(path, limit).decode("utf-8"))
 
 
 def _json(path: Path, text: str, where: str = "") -> Any:

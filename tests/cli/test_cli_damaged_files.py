@@ -65,3 +65,14 @@ def test_runs_list_reads_an_index_with_damaged_cells_and_columns(tmp_path):
     proc = mllab("runs", "list", "--root", str(tmp_path), check=False)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "demo/g/seed1" in proc.stdout and "ok\ufffd" in proc.stdout, proc.stdout
+
+
+def test_report_of_a_run_with_a_damaged_probe_json_names_it(tmp_path):
+    from PIL import Image
+
+    run = cnn_run(tmp_path)
+    (run / "explain").mkdir(exist_ok=True)
+    Image.new("L", (4, 4)).save(run / "explain" / "pca.png")
+    for bad, problem in ((b'{"layer": "fc"}', "expected a JSON list of objects"), (b"[1, 2", "not JSON")):
+        (run / "explain" / "probe.json").write_bytes(bad)
+        _one_error_line(mllab("report", str(run), check=False), "probe.json", problem)
