@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from mllab.runs.rundir import environment
-from mllab.train.precision import autocast, cpu_bf16_units, to_float32
+from mllab.training.precision import autocast, cpu_bf16_units, to_float32
 
 MODELS_TIMED = ("lenet5", "cnn_bn", "vgg_bn", "nin", "mobilenetv3_small", "squeezenet1_1", "conv_autoencoder",
                 "dc_vae")

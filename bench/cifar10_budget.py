@@ -21,10 +21,10 @@ from mllab.core.errors import NonFiniteLossError  # noqa: F401  (the trainer's m
 from mllab.experiments.recipes import config_for
 from mllab.models.registry import create_model
 from mllab.runs.rundir import environment
-from mllab.train.optim import build_optimizer
-from mllab.train.schedules import build_scheduler
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Trainer
+from mllab.training.optim import build_optimizer
+from mllab.training.schedules import build_scheduler
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Trainer
 
 BUDGET, TRAIN, TEST, STEPS = 60 * 60, 50_000, 10_000, 6
 CANDIDATES = {
@@ -49,7 +49,7 @@ def step_cpu_seconds(params: dict, threads: int) -> tuple[float, float]:
     times = []
     for k in range(STEPS + 1):
         t0 = time.process_time()
-        from mllab.train import augment
+        from mllab.training import augment
 
         trainer.step(trainer.layout(augment.augment_batch(x, cfg.training.augment, trainer.generator)), y)
         times.append(time.process_time() - t0)

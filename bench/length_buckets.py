@@ -23,8 +23,8 @@ from mllab.experiments.features import prepare_data
 from mllab.experiments.recipes import config_for
 from mllab.runs.rundir import environment
 from mllab.runs.spec import spec_for
-from mllab.train.batching import epoch_batches, token_lengths
-from mllab.train.trainer import trim_padding
+from mllab.training.batching import epoch_batches, token_lengths
+from mllab.training.trainer import trim_padding
 
 BATCH = 64
 

@@ -4,7 +4,7 @@ For every model: the same weights and batch (128 random 28x28 grey images), SGD 
 forward + backward + step; the two layouts alternate REPEATS times, each timing the median of
 STEPS steps after a warm-up step, and the medians are compared. ``training.channels_last``
 (unset) picks channels-last for nets with Conv2d and no ConvTranspose2d
-(mllab/train/memory_format.py); this script is the measurement behind that rule.
+(mllab/training/memory_format.py); this script is the measurement behind that rule.
 
     .venv/bin/python bench/memory_format.py [--repeats 5] [--steps 3] [--threads 1]
 """
@@ -19,7 +19,7 @@ import torch
 from _step import MODELS_TIMED, batch, machine_line, step_seconds
 
 from mllab.models.registry import MODELS
-from mllab.train.memory_format import as_channels_last, wants_channels_last
+from mllab.training.memory_format import as_channels_last, wants_channels_last
 
 
 def compare(name: str, repeats: int, steps: int) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Adam's step: torch's fused kernel (what mllab.train.optim uses) vs the default foreach implementation.
+"""Adam's step: torch's fused kernel (what mllab.training.optim uses) vs the default foreach implementation.
 
 For each model, ``STEPS`` Adam steps on the same fixed gradients with each implementation, timed as process
 CPU time at one thread (median step), and the largest parameter difference between the two after them. Then

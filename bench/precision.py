@@ -20,7 +20,7 @@ import torch
 from _step import MODELS_TIMED, batch, machine_line, step_seconds
 
 from mllab.models.registry import MODELS
-from mllab.train.memory_format import as_channels_last, wants_channels_last
+from mllab.training.memory_format import as_channels_last, wants_channels_last
 
 # label -> (registered model, its params): the conv nets of bench/memory_format.py and report 000's Table III/VII nets
 NETS = {**{name: (name, {}) for name in MODELS_TIMED},

@@ -3,7 +3,7 @@
 For each side from 16 to 28 pixels, the median process CPU time of a training step (batch 128, channels-last,
 as the trainer runs it) relative to 28 x 28, measured in interleaved rounds so that load on the machine hits
 every size alike; then the cost in full-size epochs of a few ``training.progressive_resize`` schedules
-(:func:`mllab.train.resize.epoch_size`) against the recipe's 14 full-size epochs.
+(:func:`mllab.training.resize.epoch_size`) against the recipe's 14 full-size epochs.
 
     OMP_NUM_THREADS=1 python bench/progressive_resize.py
 """
@@ -16,7 +16,7 @@ import time
 import torch
 
 from mllab.models.nets.vgg_bn import vgg_bn
-from mllab.train.resize import epoch_size
+from mllab.training.resize import epoch_size
 
 SIZES, ROUNDS, STEPS, BATCH = (16, 18, 20, 22, 24, 26, 28), 5, 6, 128
 SCHEDULES = {"14 epochs at 28 (the recipe)": (14, 0, 0.6), "19 epochs, 18 -> 28 over 60 %": (19, 18, 0.6),

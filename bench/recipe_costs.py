@@ -54,15 +54,15 @@ def cpu(fn) -> float:
 
 
 def torch_cost(cfg, splits, spec) -> dict:
-    from mllab.train.trainer import Trainer
+    from mllab.training.trainer import Trainer
 
     model = spec.build()
     bs = cfg.training.batch_size
     train = to_tensors(splits.train.take(np.arange(min(len(splits.train), bs * (STEPS + 1)))), "cpu")
     trainer = Trainer(model, cfg, task_for(cfg, splits.dataset.num_classes), None, quiet=True,
                       tokens=takes_tokens(cfg))
-    from mllab.train.optim import build_optimizer
-    from mllab.train.schedules import build_scheduler
+    from mllab.training.optim import build_optimizer
+    from mllab.training.schedules import build_scheduler
 
     trainer.optimizer = build_optimizer(model, cfg.optimizer)
     trainer.scheduler = build_scheduler(trainer.optimizer, cfg.schedule, 1, STEPS + 1)

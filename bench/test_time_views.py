@@ -16,8 +16,8 @@ import torch
 
 from mllab.experiments.features import prepare_data
 from mllab.runs.load import load_run
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Tensors, Trainer
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Tensors, Trainer
 
 VARIANTS = {"none": (False, 0), "flip": (True, 0), "flip + 1 px": (True, 1), "flip + 2 px": (True, 2)}
 

@@ -24,8 +24,8 @@ from mllab.data.transforms import apply_transforms
 from mllab.models.registry import MODELS
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import environment
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Tensors, Trainer
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Tensors, Trainer
 
 BATCH = 128
 

@@ -20,31 +20,26 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "create_model", "load_dataset", "load_run", "train"]
 
 
-def load_dataset(name: str, **options):
-    """A registered dataset by name (``mllab data list``), with its loader's options: a
-    :class:`~mllab.data.dataset.Dataset` with ``train`` and ``test`` splits (``x``, ``y``) and ``classes``."""
-    from mllab.data import load
-
-    return load(name, **options)
-
-
-def create_model(name: str, input_shape=None, num_classes=None, **params):
-    """A registered model (``mllab models list``): see :func:`mllab.models.registry.create_model`."""
-    from mllab.models.registry import create_model as create
-
-    return create(name, input_shape, num_classes, **params)
-
-
-def load_run(path):
-    """A run folder read back, with its trained model: see :func:`mllab.runs.load.load_run`."""
-    from mllab.runs.load import load_run as load
-
-    return load(path)
+# The API's functions, each imported from the module that implements it on first use (so ``import mllab`` and
+# ``mllab --help`` stay fast): ``mllab.train`` *is* :func:`mllab.experiments.api.train`, signature and docstring.
+_API = {
+    "load_dataset": ("mllab.data", "load"),
+    "create_model": ("mllab.models.registry", "create_model"),
+    "load_run": ("mllab.runs.load", "load_run"),
+    "train": ("mllab.experiments.api", "train"),
+}
 
 
 def __getattr__(name: str):
-    if name == "train":  # the callable package mllab.train (see its docstring)
-        import mllab.train
+    if name not in _API:
+        raise AttributeError(f"module 'mllab' has no attribute {name!r}")
+    import importlib
 
-        return mllab.train
-    raise AttributeError(f"module 'mllab' has no attribute {name!r}")
+    module, attribute = _API[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_API))

@@ -10,7 +10,7 @@ from mllab.core.config import Section, folder_named, registered
 
 
 def _inits():
-    from mllab.train.init import INITS
+    from mllab.training.init import INITS
 
     return INITS
 

@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 from mllab.core.config import Section, deep_copy, folder_named, parse_override, set_path, validate
 from mllab.data.config import DataConfig
 from mllab.models.config import ModelConfig
-from mllab.train.config import OptimizerConfig, PenaltyConfig, ScheduleConfig, TrainingConfig
+from mllab.training.config import OptimizerConfig, PenaltyConfig, ScheduleConfig, TrainingConfig
 
 
 class OutputConfig(Section):

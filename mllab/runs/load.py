@@ -298,8 +298,8 @@ def _torch_trainer(run: Run, model):
     """A trainer over ``model`` for prediction only: the run's batch size, layout and token trimming;
     float32 (a bf16-trained run predicts in float32, as it was evaluated)."""
     from mllab.models.registry import MODELS
-    from mllab.train.tasks import ClassifyTask
-    from mllab.train.trainer import Trainer
+    from mllab.training.tasks import ClassifyTask
+    from mllab.training.trainer import Trainer
 
     cfg = run.config
     cfg = cfg.model_copy(update={"training": cfg.training.model_copy(update={"precision": "fp32"})})

@@ -47,7 +47,7 @@ def _check_supported(cfg) -> None:
     if cfg.training.loss not in LOSS_NAMES:
         raise ConfigError(f"training.loss={cfg.training.loss!r} is not available with model.backend=numpy; "
                          f"choose one of {sorted(LOSS_NAMES)}")
-    from mllab.train import augment
+    from mllab.training import augment
 
     if augment.enabled(cfg.training.augment):
         raise ConfigError("training.augment is not supported by model.backend=numpy; remove it")
@@ -77,7 +77,7 @@ def is_reconstruction(cfg) -> bool:
 def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     """Train, checkpoint and evaluate a scratch model; resumes from ``last.npz`` when ``resume``."""
     from mllab.scratch import train as st
-    from mllab.train.schedules import lr_factor_fn
+    from mllab.training.schedules import lr_factor_fn
 
     _check_supported(cfg)
     model = build_for_run(cfg, run, splits)

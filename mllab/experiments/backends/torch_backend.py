@@ -1,4 +1,4 @@
-"""The ``torch`` backend: ``mllab.models.nets`` networks trained by :class:`~mllab.train.trainer.Trainer`.
+"""The ``torch`` backend: ``mllab.models.nets`` networks trained by :class:`~mllab.training.trainer.Trainer`.
 
 Its task follows the model's registered task: ``classify`` (the config's loss
 with its label smoothing) or ``reconstruct`` / ``generate`` (MSE or BCE, or
@@ -19,7 +19,7 @@ from mllab.runs.predictions import save_generative, save_predictions
 
 def task_for(cfg, num_classes: int):
     """The training task of ``cfg``'s model: what its loss and metrics are."""
-    from mllab.train.tasks import ClassifyTask, ReconstructTask
+    from mllab.training.tasks import ClassifyTask, ReconstructTask
 
     if is_reconstruction(cfg):
         return ReconstructTask(cfg.training.loss if cfg.training.loss == "bce" else "mse")
@@ -51,7 +51,7 @@ def pick_device(name: str) -> str:
 def to_tensors(split, device):
     import torch
 
-    from mllab.train.trainer import Tensors
+    from mllab.training.trainer import Tensors
 
     if split.x.dtype == np.uint8:
         raise MllabError("the model would see raw uint8 pixels: add 'scale' to data.transforms")
@@ -78,8 +78,8 @@ class TorchBackend:
     def fit(self, cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
         import torch
 
-        from mllab.train.init import apply_init
-        from mllab.train.trainer import Trainer
+        from mllab.training.init import apply_init
+        from mllab.training.trainer import Trainer
 
         model = build_for_run(cfg, run, splits)
         if cfg.training.threads:
@@ -115,7 +115,7 @@ class TorchBackend:
         }
 
     def evaluate(self, cfg, run, splits, checkpoint: str) -> dict[str, float]:
-        from mllab.train.trainer import Trainer
+        from mllab.training.trainer import Trainer
 
         device = pick_device(cfg.training.device)
         model = run.model(checkpoint).to(device)

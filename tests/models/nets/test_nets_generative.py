@@ -38,7 +38,7 @@ def test_vae_loss_parts_and_weights():
 
 
 def test_model_loss_uses_its_options_and_is_what_the_trainer_calls():
-    from mllab.train.tasks import ReconstructTask
+    from mllab.training.tasks import ReconstructTask
 
     net = build("vae", (1, 6, 6), hidden=(8,), latent=3, recon_loss="bce", kl_weight=0.25)
     x = torch.rand(2, 1, 6, 6)

@@ -8,10 +8,10 @@ from sklearn.datasets import load_digits
 from mllab.core.errors import ConfigError
 from mllab.models.registry import MODELS
 from mllab.runs.config import resolve_config
-from mllab.train import precision as precision_module
-from mllab.train.precision import PrecisionError, autocast, check_precision, cpu_bf16_units, to_float32
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Tensors, Trainer
+from mllab.training import precision as precision_module
+from mllab.training.precision import PrecisionError, autocast, check_precision, cpu_bf16_units, to_float32
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Tensors, Trainer
 
 # bf16 runs only where the CPU has bf16 units; elsewhere the refusal is what is tested
 needs_bf16 = pytest.mark.skipif(not cpu_bf16_units(), reason="this CPU has no bfloat16 units (AVX512-BF16/AMX)")
@@ -76,7 +76,7 @@ def test_bf16_gradients_point_the_same_way_as_fp32(name):
 
 @needs_bf16
 def test_a_vae_trains_in_bf16_and_its_named_output_stays_named():
-    from mllab.train.tasks import ReconstructTask
+    from mllab.training.tasks import ReconstructTask
 
     cfg = resolve_config({"model": {"name": "dc_vae"}, "optimizer": {"name": "adam", "lr": 0.001},
                           "training": {"epochs": 1, "batch_size": 32, "loss": "mse", "precision": "bf16"}})

@@ -5,9 +5,9 @@ import torch
 
 from mllab.models.registry import MODELS
 from mllab.runs.config import resolve_config
-from mllab.train.memory_format import as_channels_last, wants_channels_last
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Tensors, Trainer
+from mllab.training.memory_format import as_channels_last, wants_channels_last
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Tensors, Trainer
 
 
 def build(name, spec=(1, 28, 28)):

@@ -4,9 +4,9 @@ from torch import nn
 
 from mllab.core.errors import ConfigError
 from mllab.runs.config import resolve_config
-from mllab.train.batching import epoch_batches, token_lengths
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Tensors, Trainer
+from mllab.training.batching import epoch_batches, token_lengths
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Tensors, Trainer
 
 
 def lengths_of(n=1000, seed=0):

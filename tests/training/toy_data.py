@@ -2,7 +2,7 @@
 
 import torch
 
-from mllab.train.trainer import Tensors
+from mllab.training.trainer import Tensors
 
 
 def blobs(n=600, seed=0):

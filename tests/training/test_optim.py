@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from mllab.train.config import OptimizerConfig, PenaltyConfig
-from mllab.train.optim import build_optimizer, penalized, penalty_term
+from mllab.training.config import OptimizerConfig, PenaltyConfig
+from mllab.training.optim import build_optimizer, penalized, penalty_term
 
 
 def net():

@@ -5,7 +5,7 @@ factor of the base learning rate; one ``LambdaLR`` stepped after every batch
 runs them all, so step, multistep, the reports' "x0.5 for the last 10 epochs"
 and one-cycle share one resumable mechanism.
 
->>> from mllab.train.config import ScheduleConfig
+>>> from mllab.training.config import ScheduleConfig
 >>> f = lr_factor_fn(ScheduleConfig(name="multistep", milestones=[30, 40], gamma=0.1), epochs=50)
 >>> [round(f(t), 4) for t in (0, 29.9, 30, 45)]
 [1.0, 1.0, 0.1, 0.01]

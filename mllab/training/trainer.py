@@ -10,7 +10,7 @@ After every epoch the trainer appends a line to ``metrics.jsonl`` and writes
 best-so-far and early-stopping counters: ``fit(..., resume=True)`` continues a
 killed run and ends with the same metrics as an uninterrupted one (CPU).
 Under ``training.ema`` the checkpoint's ``model`` is the weight average that
-evaluation uses (:mod:`mllab.train.averaging`) and ``trained`` the net's own
+evaluation uses (:mod:`mllab.training.averaging`) and ``trained`` the net's own
 weights; ``fit`` ends with the average loaded into the net, which evaluation
 runs from then on.
 """
@@ -26,16 +26,16 @@ from typing import Any
 import torch
 
 from mllab.core.errors import ConfigError, NonFiniteLossError
-from mllab.train import augment
-from mllab.train.averaging import build_ema
-from mllab.train.batching import epoch_batches, token_lengths
-from mllab.train.memory_format import as_channels_last, wants_channels_last
-from mllab.train.optim import build_optimizer, penalized, penalty_term
-from mllab.train.precision import autocast, check_precision, to_float32
-from mllab.train.progress import EpochBar
-from mllab.train.resize import KEY as RESIZE_KEY
-from mllab.train.resize import check_resizable, epoch_size, resize_batch
-from mllab.train.schedules import build_scheduler
+from mllab.training import augment
+from mllab.training.averaging import build_ema
+from mllab.training.batching import epoch_batches, token_lengths
+from mllab.training.memory_format import as_channels_last, wants_channels_last
+from mllab.training.optim import build_optimizer, penalized, penalty_term
+from mllab.training.precision import autocast, check_precision, to_float32
+from mllab.training.progress import EpochBar
+from mllab.training.resize import KEY as RESIZE_KEY
+from mllab.training.resize import check_resizable, epoch_size, resize_batch
+from mllab.training.schedules import build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,10 @@ class Trainer:
         """``tokens=True``: inputs are 0-padded token ids; each batch is cut to its longest row (:func:`trim_padding`).
 
         Image batches of a convolutional net go channels-last when ``training.channels_last`` asks for it or,
-        unset, when :func:`~mllab.train.memory_format.wants_channels_last` says the net is faster so.
+        unset, when :func:`~mllab.training.memory_format.wants_channels_last` says the net is faster so.
         ``training.precision: bf16`` runs the training forward pass under bfloat16 autocast
-        (:mod:`mllab.train.precision`); evaluation and prediction stay float32. A device without bfloat16
-        units is refused (:class:`~mllab.train.precision.PrecisionError`).
+        (:mod:`mllab.training.precision`); evaluation and prediction stay float32. A device without bfloat16
+        units is refused (:class:`~mllab.training.precision.PrecisionError`).
         """
         self.model, self.cfg, self.task, self.run = model, cfg, task, run
         self.device, self.quiet, self.callbacks = torch.device(device), quiet, list(callbacks)
@@ -170,8 +170,8 @@ class Trainer:
                           ramp=cfg.ramp)
 
     def train_epoch(self, data: Tensors, epoch: int, size: int | None = None) -> dict[str, float]:
-        """One pass over ``data`` in a fresh random order (:func:`~mllab.train.batching.epoch_batches`),
-        its images scaled to ``size`` pixels a side when given (:mod:`~mllab.train.resize`)."""
+        """One pass over ``data`` in a fresh random order (:func:`~mllab.training.batching.epoch_batches`),
+        its images scaled to ``size`` pixels a side when given (:mod:`~mllab.training.resize`)."""
         self.model.train()
         n, pool = len(data), self.tcfg.bucket_by_length
         lengths = token_lengths(data.x).cpu() if pool else None
@@ -248,12 +248,12 @@ class Trainer:
 
     def evaluated(self) -> torch.nn.Module:
         """The net that evaluation and prediction run: the weight average under ``training.ema``
-        (:mod:`~mllab.train.averaging`), else the trained net."""
+        (:mod:`~mllab.training.averaging`), else the trained net."""
         return self.ema.module if self.ema is not None else self.model
 
     def eval_forward(self, xb: torch.Tensor):
         """The evaluated net's output (:meth:`evaluated`); with ``training.test_time_flip`` / ``test_time_shift``
-        the mean over the image's views (:func:`~mllab.train.augment.test_time_views`: test-time augmentation)."""
+        the mean over the image's views (:func:`~mllab.training.augment.test_time_views`: test-time augmentation)."""
         flip, pixels = self.tcfg.test_time_flip, self.tcfg.test_time_shift
         model = self.evaluated()
         if not (flip or pixels):

@@ -10,8 +10,8 @@ from torch import nn
 from mllab.core.errors import ConfigError
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Callback, Trainer
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Callback, Trainer
 
 DECAY = 0.8
 

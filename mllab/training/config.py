@@ -1,8 +1,8 @@
 """The training sections of a run config: optimizer, penalty, schedule, training (augment, early stopping).
 
 Names (optimizer, schedule, loss) are checked against the registries that define them
-(:data:`~mllab.train.optim.OPTIMIZERS`, :data:`~mllab.train.schedules.SCHEDULES`,
-:data:`~mllab.train.losses.LOSSES`), read when a config is first validated.
+(:data:`~mllab.training.optim.OPTIMIZERS`, :data:`~mllab.training.schedules.SCHEDULES`,
+:data:`~mllab.training.losses.LOSSES`), read when a config is first validated.
 
 >>> OptimizerConfig(name="adam").name
 'adam'
@@ -18,19 +18,19 @@ from mllab.core.config import Section, registered
 
 
 def _optimizers():
-    from mllab.train.optim import OPTIMIZERS
+    from mllab.training.optim import OPTIMIZERS
 
     return OPTIMIZERS
 
 
 def _schedules():
-    from mllab.train.schedules import SCHEDULES
+    from mllab.training.schedules import SCHEDULES
 
     return SCHEDULES
 
 
 def _losses():
-    from mllab.train.losses import LOSSES
+    from mllab.training.losses import LOSSES
 
     return LOSSES
 
@@ -81,7 +81,7 @@ class AugmentConfig(Section):
 
 class ProgressiveResizeConfig(Section):
     min_size: int = Field(0, ge=0, description="image side of the first epoch, growing to full size "
-                          "(mllab.train.resize); 0 = off")
+                          "(mllab.training.resize); 0 = off")
     ramp: float = Field(0.5, gt=0, le=1, description="fraction of the epochs over which the side grows to full")
 
 
@@ -109,7 +109,7 @@ class TrainingConfig(Section):
                                   "length (fewer recurrence steps; 0 = off)")
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     ema: float = Field(0.0, ge=0, lt=1, description="evaluate, predict and save an exponential moving average of "
-                       "the weights and BatchNorm statistics with this decay per step (mllab.train.averaging; "
+                       "the weights and BatchNorm statistics with this decay per step (mllab.training.averaging; "
                        "0.999: about 1 000 steps); 0 = off")
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     progressive_resize: ProgressiveResizeConfig = Field(default_factory=ProgressiveResizeConfig)

@@ -3,8 +3,8 @@ import math
 import pytest
 import torch
 
-from mllab.train.config import ScheduleConfig
-from mllab.train.schedules import build_scheduler, lr_factor_fn
+from mllab.training.config import ScheduleConfig
+from mllab.training.schedules import build_scheduler, lr_factor_fn
 
 
 def lrs_per_epoch(cfg, epochs, steps=3, torch_sched=None):

@@ -8,8 +8,8 @@ from torch import nn
 from mllab.core.errors import NonFiniteLossError
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Callback, Tensors, Trainer
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Callback, Tensors, Trainer
 
 
 def model():
@@ -119,7 +119,7 @@ def test_metrics_lines_are_json_with_speed(tmp_path):
 
 
 def test_trim_padding_cuts_only_all_padding_columns():
-    from mllab.train.trainer import trim_padding
+    from mllab.training.trainer import trim_padding
 
     x = torch.tensor([[4, 2, 0, 0, 0], [1, 0, 3, 0, 0]])
     assert trim_padding(x).tolist() == [[4, 2, 0], [1, 0, 3]]
@@ -177,7 +177,7 @@ def test_test_time_flip_evaluates_the_mean_of_image_and_mirror_outputs():
 
 
 def test_test_time_shift_averages_the_outputs_of_the_moved_views_too():
-    from mllab.train.augment import shift
+    from mllab.training.augment import shift
 
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(1, 3, 3), nn.Flatten(), nn.Linear(3 * 4 * 4, 3))

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from mllab.core.metrics import psnr_from_mse
-from mllab.train.losses import get_loss
+from mllab.training.losses import get_loss
 
 
 class ClassifyTask:

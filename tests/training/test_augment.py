@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from mllab.train.augment import augment_batch, cutout, random_crop, random_flip
-from mllab.train.config import AugmentConfig
+from mllab.training.augment import augment_batch, cutout, random_crop, random_flip
+from mllab.training.config import AugmentConfig
 
 
 def test_random_crop_equals_a_per_image_reference():
@@ -45,7 +45,7 @@ def test_augmentation_is_reproducible_from_the_generator():
 
 
 def test_unknown_words_replaces_only_real_tokens_at_the_given_rate():
-    from mllab.train.augment import UNK_ID, unknown_words
+    from mllab.training.augment import UNK_ID, unknown_words
 
     x = torch.randint(2, 50, (400, 30))
     x[:, 20:] = 0
@@ -59,15 +59,15 @@ def test_unknown_words_replaces_only_real_tokens_at_the_given_rate():
 
 
 def test_unknown_words_refuses_images():
-    from mllab.train.augment import augment_batch
-    from mllab.train.config import AugmentConfig
+    from mllab.training.augment import augment_batch
+    from mllab.training.config import AugmentConfig
 
     with pytest.raises(ValueError, match="unknown_words works on token ids"):
         augment_batch(torch.zeros(2, 1, 4, 4), AugmentConfig(unknown_words=0.1), torch.Generator())
 
 
 def test_shift_moves_images_and_zero_fills_the_uncovered_border():
-    from mllab.train.augment import shift
+    from mllab.training.augment import shift
 
     x = torch.arange(1, 17, dtype=torch.float32).reshape(1, 1, 4, 4)
     down = shift(x, 1, 0)
@@ -79,7 +79,7 @@ def test_shift_moves_images_and_zero_fills_the_uncovered_border():
 
 @pytest.mark.parametrize("flip,pixels,count", [(False, 0, 1), (True, 0, 2), (False, 1, 5), (True, 2, 10)])
 def test_test_time_views_are_the_image_its_mirror_and_their_four_moves(flip, pixels, count):
-    from mllab.train.augment import shift, test_time_views
+    from mllab.training.augment import shift, test_time_views
 
     x = torch.rand(3, 1, 6, 6)
     views = test_time_views(x, flip, pixels)

@@ -7,9 +7,9 @@ from torch import nn
 from mllab.core.errors import ConfigError
 from mllab.models.registry import MODELS
 from mllab.runs.config import resolve_config
-from mllab.train.resize import epoch_size, resize_batch
-from mllab.train.tasks import ClassifyTask
-from mllab.train.trainer import Tensors, Trainer
+from mllab.training.resize import epoch_size, resize_batch
+from mllab.training.tasks import ClassifyTask
+from mllab.training.trainer import Tensors, Trainer
 
 
 @pytest.mark.parametrize("epochs,min_size,ramp", [(19, 18, 0.6), (20, 16, 0.6), (5, 20, 1.0), (3, 10, 0.1)])

@@ -1,0 +1,5 @@
+"""Training torch models: the trainer, tasks, optimizers, schedules, losses, init, augmentation, precision.
+
+The Python API's training call is :func:`mllab.train` (:func:`mllab.experiments.api.train`), which composes
+a recipe's config and runs its seeds through this package's :class:`~mllab.training.trainer.Trainer`.
+"""
