@@ -4,12 +4,21 @@ A section is a strict pydantic model (unknown keys and wrong types are errors
 naming the key path and what is allowed); a name field takes its allowed
 values from a registry (:func:`registered`), never from a second list. The
 sections themselves live with the package they configure (``data.config``,
-``models.config``, ``train.config``); ``runs.config`` composes them.
+``models.config``, ``training.config``); ``runs.config`` composes them. A key
+that is provenance, not a setting (``recipe``, ``seed``, ``output.root``) is
+marked once where it is declared (:func:`not_a_setting`), and every place that
+leaves such keys out reads them from there (:func:`not_settings`).
 
 >>> parse_override("training.epochs=5")
 (['training', 'epochs'], 5)
 >>> flatten({"a": {"b": 1}, "c": 2})
 {'a.b': 1, 'c': 2}
+>>> class Output(Section):
+...     seed: int = not_a_setting(REPLICATE, 0)
+...     root: str = not_a_setting(MACHINE, "runs")
+...     figures: bool = True
+>>> not_settings(Output), not_settings(Output, roles=(MACHINE,), prefix="output.")
+(('seed', 'root'), ('output.root',))
 """
 
 from __future__ import annotations
@@ -17,7 +26,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Callable
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticUndefined
 
 from mllab.core.errors import ConfigError
 from mllab.core.names import NAME_RULE, name_problem
@@ -25,11 +35,37 @@ from mllab.core.yamlfile import one_line, parse_yaml
 
 MAX_KEY_DEPTH = 16  # sections nest 3-4 levels; model.params may hold a few more
 
+# Why a key is not a setting of the experiment (the mark :func:`not_a_setting` puts on a field):
+RECORD = "record"        # said about the run, computes nothing: where it came from (recipe, overrides), its text
+MACHINE = "machine"      # where and how fast it runs (output folder, threads): not what it computes
+REPLICATE = "replicate"  # which of a setting's seeds: changes the numbers, not the setting
+ROLES = (RECORD, MACHINE, REPLICATE)
+
 
 class Section(BaseModel):
     """A config section: unknown keys are errors, assignments are validated."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def not_a_setting(role: str, default: Any = PydanticUndefined, **field: Any) -> Any:
+    """``Field(default, **field)`` marked as provenance, not a setting, for the reason ``role`` (one of
+    :data:`ROLES`): a sweep's trial id, the legend of ``mllab runs compare`` and a recipe's drift leave it out."""
+    if role not in ROLES:
+        raise ValueError(f"not_a_setting: role {role!r}; expected one of {', '.join(ROLES)}")
+    return Field(default, json_schema_extra={"not_a_setting": role}, **field)
+
+
+def not_settings(model: type[BaseModel], roles: tuple[str, ...] = ROLES, prefix: str = "") -> tuple[str, ...]:
+    """The dotted keys of ``model`` (its sections walked) marked :func:`not_a_setting` for one of ``roles``."""
+    keys: list[str] = []
+    for name, field in model.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("not_a_setting") in roles:
+            keys.append(prefix + name)
+        elif isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            keys += not_settings(field.annotation, roles, f"{prefix}{name}.")
+    return tuple(keys)
 
 
 def registered(registry: Callable[[], Any], *extra: str) -> AfterValidator:

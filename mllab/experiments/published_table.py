@@ -20,6 +20,7 @@ import yaml
 
 from mllab.core.config import flatten
 from mllab.core.yamlfile import read_yaml
+from mllab.runs.config import NOT_SETTINGS
 from mllab.runs.published import published_rows, published_text, run_metric
 from mllab.runs.seed_stats import best_over_seeds, read_aggregate
 
@@ -122,9 +123,6 @@ def rebuild_command(cfg: dict[str, Any], config: Path, seeds: int) -> str:
     return f"mllab train {source} --seeds {seeds}" + (f" {' '.join(overrides)}" if overrides else "")
 
 
-_NOT_SETTINGS = {"description", "seed", "seeds", "recipe", "overrides"}
-
-
 def recipe_drift(cfg: dict[str, Any]) -> list[str]:
     """``key=value`` overrides that bring the recipe as it is now back to the run's recorded config."""
     from mllab.experiments.recipes import config_for
@@ -140,7 +138,7 @@ def recipe_drift(cfg: dict[str, Any]) -> list[str]:
         # had to choose from): not a recipe change, and the recipe's own stand-ins choose it again
         ran = {k: v for k, v in ran.items() if k not in ("data.name", "data.stand_in", "data.stands_in_for")}
     return [f"{key}={_value(value)}" for key, value in sorted(ran.items())
-            if key.split(".")[0] not in _NOT_SETTINGS and key in current and current[key] != value]
+            if key not in NOT_SETTINGS and key in current and current[key] != value]
 
 
 def _value(value: Any) -> str:

@@ -19,10 +19,12 @@ from mllab.core import plotting
 from mllab.core.config import flatten
 from mllab.core.errors import ConfigError, NotARunError
 from mllab.core.yamlfile import read_yaml
+from mllab.runs.config import NOT_SETTINGS
 from mllab.runs.rundir import RunDir
 
-# differ between any two runs, say nothing about the setting, or repeat it (overrides show as the keys they set)
-IGNORED = ("seed", "output.root", "recipe", "overrides")
+# provenance, not settings (marked on the config schema): they differ between runs of one setting, say nothing
+# about it, or repeat it (overrides show as the keys they set)
+IGNORED = NOT_SETTINGS
 
 
 def config_differences(configs: list[dict[str, Any]]) -> list[str]:

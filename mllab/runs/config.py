@@ -16,28 +16,30 @@ from typing import Annotated, Any
 import yaml
 from pydantic import Field, field_validator
 
-from mllab.core.config import Section, deep_copy, folder_named, parse_override, set_path, validate
+from mllab.core.config import (MACHINE, RECORD, REPLICATE, Section, deep_copy, folder_named, not_a_setting,
+                               not_settings, parse_override, set_path, validate)
 from mllab.data.config import DataConfig
 from mllab.models.config import ModelConfig
 from mllab.training.config import OptimizerConfig, PenaltyConfig, ScheduleConfig, TrainingConfig
 
 
 class OutputConfig(Section):
-    root: str = "runs"
-    figures: bool = True
+    root: str = not_a_setting(MACHINE, "runs")
+    figures: bool = not_a_setting(MACHINE, True)
 
 
 class RunConfig(Section):
     experiment: Annotated[str, folder_named()] = Field("default", description="the folder under the runs root "
                                                        "this run is filed in: runs/<experiment>/")
-    description: str = ""
+    description: str = not_a_setting(RECORD, "")
     published: list[str] = Field(default_factory=list, description="ids in reference/published.yaml")
-    recipe: str | None = Field(None, description="the recipe name or config file this run was built from "
-                               "(set by mllab train; with `overrides` it is the command that rebuilds the run)")
-    overrides: list[str] = Field(default_factory=list, description="key=value overrides applied to `recipe`, "
-                                 "in order (set by mllab train)")
-    seed: int = 0
-    seeds: int = Field(1, ge=1, description="number of seeds: seed, seed+1, ...")
+    recipe: str | None = not_a_setting(RECORD, None, description="the recipe name or config file this run was "
+                                       "built from (set by mllab train; with `overrides` it is the command that "
+                                       "rebuilds the run)")
+    overrides: list[str] = not_a_setting(RECORD, default_factory=list, description="key=value overrides applied to "
+                                         "`recipe`, in order (set by mllab train)")
+    seed: int = not_a_setting(REPLICATE, 0)
+    seeds: int = not_a_setting(RECORD, 1, ge=1, description="number of seeds: seed, seed+1, ...")
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
@@ -60,6 +62,11 @@ class RunConfig(Section):
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+# Keys that are provenance, not settings, as the schema above marks them (mllab.core.config.not_a_setting)
+NOT_SETTINGS = not_settings(RunConfig)  # none is a setting: left out of compare legends and a recipe's drift
+NOT_COMPUTED = not_settings(RunConfig, (RECORD, MACHINE))  # none changes what a run computes: not a trial's id
 
 
 def resolve_config(base: dict[str, Any], overrides: list[str] = ()) -> RunConfig:

@@ -17,9 +17,11 @@ from pathlib import Path
 
 from mllab.core.config import flatten
 from mllab.core.errors import ConfigError
+from mllab.runs.config import NOT_COMPUTED
 
-# provenance and machine settings: they do not change what a trial computes, so not its id
-NOT_HASHED = ("recipe", "overrides", "seeds", "output.root", "output.figures", "training.threads", "description")
+# provenance and machine settings (marked on the config schema): they do not change what a trial computes, so
+# not its id (its seed does)
+NOT_HASHED = NOT_COMPUTED
 
 
 @dataclass(frozen=True)

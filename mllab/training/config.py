@@ -14,25 +14,25 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from mllab.core.config import Section, registered
+from mllab.core.config import MACHINE, Section, not_a_setting, registered
 
 
 def _optimizers():
-    from mllab.training.optim import OPTIMIZERS
+    from mllab.models.catalog import registry_names
 
-    return OPTIMIZERS
+    return registry_names("optimizer")  # the names without importing torch (checked against the sources)
 
 
 def _schedules():
-    from mllab.training.schedules import SCHEDULES
+    from mllab.models.catalog import registry_names
 
-    return SCHEDULES
+    return registry_names("schedule")  # the names without importing torch (checked against the sources)
 
 
 def _losses():
-    from mllab.training.losses import LOSSES
+    from mllab.models.catalog import registry_names
 
-    return LOSSES
+    return registry_names("loss")  # the names without importing torch (checked against the sources)
 
 
 class OptimizerConfig(Section):
@@ -118,7 +118,7 @@ class TrainingConfig(Section):
         None, description="metric picking the best checkpoint, e.g. val_accuracy (never a test_ metric)")
     grad_clip: float | None = Field(None, gt=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's choice)")
+    threads: int | None = not_a_setting(MACHINE, None, ge=1, description="torch CPU threads (default: torch's choice)")
     channels_last: bool | None = Field(None, description="image batches and conv weights in channels-last layout "
                                        "(faster convolutions); unset: on for nets with Conv2d and no ConvTranspose2d")
     test_time_flip: bool = Field(False, description="evaluate and predict on the mean of the outputs for each image "
