@@ -211,21 +211,10 @@ def do_recipes_list(pattern: str) -> None:
 
 
 def do_recipes_show(name: str) -> None:
-    from mllab.experiments.costs import cost_text, recipe_cost
-    from mllab.experiments.recipes import config_for
-    from mllab.runs.published import lookup, published_text
-    from mllab.runs.spec import engine_of
+    from mllab.experiments.recipes import recipe_text
 
     with user_errors():
-        cfg = config_for(name)
-        training = "one fit" if engine_of(cfg.model) == "classical" else f"{cfg.training.epochs} epochs"
-        typer.echo(f"# {name}: {cfg.description}")
-        typer.echo(f"# runs go to runs/{cfg.experiment}/; {training} x {cfg.seeds} seeds, "
-                   f"{cost_text(recipe_cost(name))} per seed")
-        for row in lookup(cfg.published):
-            typer.echo(f"# reproduces {row['id']}: {row['model']} on {row['dataset']}, {row['metric']} "
-                       f"{published_text(row.get('value'), row.get('std'))}")
-        typer.echo(cfg.to_yaml())
+        typer.echo(recipe_text(name))  # validated without torch: the names come from the models' catalog
 
 
 def do_runs_published(root: Path, experiment: str | None, min_seeds: int, latest: bool) -> None:

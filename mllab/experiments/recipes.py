@@ -13,6 +13,7 @@ another model than its base does not inherit the base's ``model.params``
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 from dataclasses import dataclass
 from importlib import resources
@@ -35,11 +36,18 @@ def _recipe_files():
 
 
 def _register_all() -> None:
-    for path in _recipe_files():
-        tree = parse_yaml(path.read_text(), f"mllab/recipes/{path.name}")  # once: 96 files, each base read often
-        head = tree if isinstance(tree, dict) else {}
-        RECIPES.add(path.name[:-5], lambda tree=tree: copy.deepcopy(tree),  # a copy the caller may change
-                    description=head.get("description", ""), published=head.get("published", []))
+    for path in _recipe_files():  # names only: a file is parsed when its recipe is first asked for
+        RECIPES.add(path.name[:-5], lambda path=path: _recipe_tree(path))
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_recipe(path) -> Any:
+    return parse_yaml(path.read_text(), f"mllab/recipes/{path.name}")  # once: a base is read by many recipes
+
+
+def _recipe_tree(path) -> Any:
+    """The mapping of the packaged recipe at ``path``: a copy the caller may change."""
+    return copy.deepcopy(_parsed_recipe(path))
 
 
 RECIPES = Registry("recipe", loader=_register_all, listing="mllab recipes list")
@@ -69,14 +77,36 @@ class RecipeListing:
 def recipe_listing(name: str) -> RecipeListing:
     """What the listing shows of recipe ``name``, read from its YAML (``extends`` resolved) and the models'
     catalog; the same values as its validated config, which 'mllab recipes show' and 'mllab train' build."""
-    from mllab.models.catalog import kind_of
-
     tree = merge(LISTING_DEFAULTS, load_recipe(name))
     model = tree["model"]
-    engine = "numpy" if model["backend"] == "numpy" else (
-        "classical" if kind_of(model["name"]) == "classical" else "torch")
-    return RecipeListing(name, tree["experiment"], tree["data"]["name"], model["name"], engine,
-                         tree["training"]["epochs"], tree["seeds"], tuple(tree["published"]))
+    return RecipeListing(name, tree["experiment"], tree["data"]["name"], model["name"],
+                         _engine(model["name"], model["backend"]), tree["training"]["epochs"], tree["seeds"],
+                         tuple(tree["published"]))
+
+
+def _engine(model: str, backend: str) -> str:
+    """``mllab.runs.spec.engine_of`` read from the models' catalog (no torch, no scikit-learn): ``numpy`` for
+    ``backend: numpy``, else the kind of the registered model (``torch`` or ``classical``)."""
+    from mllab.models.catalog import kind_of
+
+    return "numpy" if backend == "numpy" else ("classical" if kind_of(model) == "classical" else "torch")
+
+
+def recipe_text(name: str) -> str:
+    """What ``mllab recipes show NAME`` prints: a commented head (description, where its runs go, epochs x seeds,
+    CPU time per seed, the published numbers it reproduces), then the validated config as YAML. Validated in
+    full, but without importing torch or scikit-learn: the names it checks come from the models' catalog."""
+    from mllab.experiments.costs import cost_text, recipe_cost
+    from mllab.runs.published import lookup, published_text
+
+    cfg = config_for(name)
+    fitted = _engine(cfg.model.name, cfg.model.backend) == "classical"  # one fit: no epochs
+    lines = [f"# {name}: {cfg.description}",
+             f"# runs go to runs/{cfg.experiment}/; {'one fit' if fitted else f'{cfg.training.epochs} epochs'} "
+             f"x {cfg.seeds} seeds, {cost_text(recipe_cost(name))} per seed"]
+    lines += [f"# reproduces {row['id']}: {row['model']} on {row['dataset']}, {row['metric']} "
+              f"{published_text(row.get('value'), row.get('std'))}" for row in lookup(cfg.published)]
+    return "\n".join(lines) + "\n" + cfg.to_yaml()
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

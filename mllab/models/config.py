@@ -10,9 +10,9 @@ from mllab.core.config import Section, folder_named, registered
 
 
 def _inits():
-    from mllab.training.init import INITS
+    from mllab.models.catalog import registry_names
 
-    return INITS
+    return registry_names("init")  # the names without importing torch (checked against the sources)
 
 
 class ModelConfig(Section):
