@@ -12,7 +12,8 @@ import yaml
 @lru_cache(maxsize=1)
 def published_rows() -> dict[str, dict[str, Any]]:
     text = resources.files("mllab.recipes").joinpath("published.yaml").read_text()
-    return {row["id"]: row for row in yaml.safe_load(text)}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: 10x faster for 'mllab recipes show'
+    return {row["id"]: row for row in yaml.load(text, Loader=loader)}
 
 
 def lookup(ids: list[str]) -> list[dict[str, Any]]:
