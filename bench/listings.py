@@ -1,7 +1,8 @@
 """Listings in a blink: every listing and ``--help`` command timed as a whole process (median of 5).
 
 Each command is run REPEATS times as ``.venv/bin/mllab ...`` (interpreter start, imports, output), and the
-median wall time is printed with the largest imports of one ``python -X importtime`` run of it. ``runs list``
+median wall time is printed, with the median CPU time (user + system: what the load of a shared machine
+changes least), and the largest imports of one ``python -X importtime`` run of it. ``runs list``
 is timed on a synthetic runs root of RUNS run folders (a ``summary.json`` each, one index row each) written
 through the index's own ``record_run``. Target: every median under 0.5 s, and no listing imports torch.
 
@@ -18,6 +19,7 @@ import json
 import os
 import platform
 import re
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -52,16 +54,20 @@ def synthetic_runs(root: Path, n: int) -> Path:
     return root
 
 
-def wall_times(args: list[str], repeats: int, cwd: Path, tree: Path | None) -> list[float]:
+def wall_times(args: list[str], repeats: int, cwd: Path, tree: Path | None) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of ``repeats`` whole processes of ``mllab ARGS``."""
     command = [sys.executable, "-m", "mllab.cli.main"] if tree else [MLLAB]
     env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run([*command, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        check=True)
-        times.append(time.perf_counter() - t0)
-    return times
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
 
 
 def import_costs(args: list[str], cwd: Path, tree: Path | None) -> tuple[float, list[str]]:
@@ -84,12 +90,13 @@ def main() -> None:
         t0 = time.perf_counter()
         synthetic_runs(Path(tmp) / "runs", opts.runs)
         print(f"synthetic runs root: {opts.runs} runs written in {time.perf_counter() - t0:.1f} s")
-        print(f"| command | median (s) | min-max (s) | imports (s) | heavy packages imported |\n|---|---:|---:|---:|---|")
+        print("| command | median (s) | min-max (s) | CPU median (s) | imports (s) | heavy packages imported |\n"
+              "|---|---:|---:|---:|---:|---|")
         for args in COMMANDS:
-            times = wall_times(args, opts.repeats, Path(tmp), opts.tree)
+            times, cpus = wall_times(args, opts.repeats, Path(tmp), opts.tree)
             imported, heavy = import_costs(args, Path(tmp), opts.tree)
             print(f"| `mllab {' '.join(args)}` | {statistics.median(times):.2f} | {min(times):.2f}-{max(times):.2f} "
-                  f"| {imported:.2f} | {', '.join(heavy) or '-'} |", flush=True)
+                  f"| {statistics.median(cpus):.2f} | {imported:.2f} | {', '.join(heavy) or '-'} |", flush=True)
     print(f"\n{opts.repeats} whole processes per command, runs list on {opts.runs} runs; Python "
           f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f} ({platform.platform()})")
