@@ -15,7 +15,7 @@ Methods are registered in :data:`EXPLAINERS` (``mllab explain --help``); run-lev
 from mllab.explain import tsne_numpy  # noqa: F401  (registers the tsne_numpy embedding)
 from mllab.explain.attribution import attribute
 from mllab.explain.embedding import embed
-from mllab.explain.hooks import LayerRecorder, features, layer_table
+from mllab.models.hooks import LayerRecorder, features, layer_table
 from mllab.explain.registry import EXPLAINERS
 
 __all__ = ["EXPLAINERS", "LayerRecorder", "attribute", "embed", "features", "layer_table", "probe"]

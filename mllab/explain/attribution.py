@@ -35,8 +35,8 @@ from torch.nn import functional as F
 from torch.overrides import TorchFunctionMode
 
 from mllab.core.errors import MllabError
-from mllab.explain.hooks import LayerRecorder, layer_table
 from mllab.explain.registry import EXPLAINERS
+from mllab.models.hooks import LayerRecorder, inspecting, layer_table
 
 IG_STEPS = 50
 IG_ROWS = 256  # interpolated images per forward/backward pass: about 2x faster than all 50 steps at once (cache)
@@ -52,17 +52,13 @@ def attribute(model: nn.Module, x, target=None, method: str = "saliency", layer:
         raise MllabError(f"{method!r} is an embedding, not an attribution method; attribution methods: "
                          f"{', '.join(EXPLAINERS.names(kind='attribution'))}")
     x = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
-    was_training = model.training
-    model.eval()
-    try:
+    with inspecting(model):  # eval mode, given back afterwards
         with torch.no_grad():
             _logits(model, x[:1])  # a classifier? (one example: the refusal names the model's real output)
         target = _targets(model, x, target)
         kwargs = {"layer": layer} if entry.meta.get("layer") else {}
         with frozen(model):
             return entry.factory(model, x, target, **kwargs).detach().cpu().numpy()
-    finally:
-        model.train(was_training)
 
 
 @contextmanager
@@ -235,11 +231,8 @@ def integrated_gradients(model, x, target, steps: int = IG_STEPS):
         kept["scaled"] = (alphas.to(out.dtype).repeat_interleave(len(x)).view(-1, 1, 1) * out.detach()).requires_grad_()
         return kept["scaled"]
 
-    handle = embedding.register_forward_hook(interpolate)
-    try:
+    with inspecting(model, [(embedding, "out", interpolate)]):
         score = _score(model, x.repeat(steps, 1), target.repeat(steps))
-    finally:
-        handle.remove()
     grads = torch.autograd.grad(score, kept["scaled"])[0].view(steps, len(x), *kept["emb"].shape[1:])
     total = (weights.to(grads.dtype).view(-1, 1, 1, 1) * grads).sum(0)  # (B, T, E)
     return (kept["emb"][:len(x)] * total).sum(-1)  # (B, T)

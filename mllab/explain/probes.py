@@ -28,8 +28,8 @@ from mllab.core import plotting
 from mllab.core.errors import MllabError
 from mllab.core.files import atomic_write_text
 from mllab.explain import figures
-from mllab.explain.hooks import features, layer_table, recurrent_layers
 from mllab.explain.run import split_data, stratified, torch_model
+from mllab.models.hooks import features, layer_table, recurrent_layers
 from mllab.runs.load import load_run
 
 MAX_DIM = 2048  # pooled feature width a probe sees at most

@@ -24,8 +24,8 @@ from mllab.core.files import atomic_write_bytes
 from mllab.explain import figures
 from mllab.explain.attribution import attribute
 from mllab.explain.embedding import embed
-from mllab.explain.hooks import features, layer_table
 from mllab.explain.registry import EXPLAINERS
+from mllab.models.hooks import features, layer_table
 from mllab.runs.load import Run, load_run
 
 LATENT_LAYERS = ("mu", "to_latent")  # the latent code of mllab's VAEs (their mean) and autoencoders

@@ -1,4 +1,8 @@
-"""Features of any layer of a torch network: one small hook class that always removes its hooks.
+"""Forward hooks on a torch network, in one place: :func:`inspecting` registers them and puts the network in
+eval mode, and afterwards (also when the forward pass fails) removes every hook and gives every module back
+the mode it had; :class:`LayerRecorder` records the tensors at chosen layers through it; :func:`features`,
+:func:`layer_table` and :func:`recurrent_layers` use the recorder. Every hook in mllab goes through
+:func:`inspecting` (explain's attribution maps and probes, a run's penultimate features).
 
 A *selection* names a module by its ``named_modules()`` name, optionally with a place:
 
@@ -24,7 +28,8 @@ Recorded tensors are cloned, so an in-place ReLU after the module cannot overwri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Self
 
 import numpy as np
@@ -83,8 +88,41 @@ def returns_state(output) -> bool:
                  (isinstance(output[1], (tuple, list)) and all(isinstance(t, torch.Tensor) for t in output[1]))))
 
 
+Hook = tuple[nn.Module, str, Callable]  # (module, "in" | "out", hook): a forward pre-hook, or a forward hook
+
+
+@contextmanager
+def inspecting(model: nn.Module, hooks: Iterable[Hook] = (), eval_mode: bool = True) -> Iterator[nn.Module]:
+    """``model`` with ``hooks`` registered, in eval mode with ``eval_mode``, for the duration. Afterwards, also
+    when a forward pass or a registration fails, every registered hook is removed and every module is back
+    in the mode it had (module by module: a BatchNorm kept in eval mode inside a training model stays so).
+
+    >>> net = nn.Sequential(nn.Linear(2, 2), nn.Dropout()).train()
+    >>> with inspecting(net, [(net[0], "out", lambda mod, args, out: None)]):
+    ...     net.training, len(net[0]._forward_hooks)
+    (False, 1)
+    >>> net.training, net[1].training, len(net[0]._forward_hooks)
+    (True, True, 0)
+    """
+    modes = [(module, module.training) for module in model.modules()]
+    handles = []
+    try:
+        if eval_mode:
+            model.eval()
+        for module, place, hook in hooks:
+            handles.append(module.register_forward_pre_hook(hook) if place == "in" else
+                           module.register_forward_hook(hook))
+        yield model
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module, training in modes:
+            module.training = training
+
+
 class LayerRecorder:
-    """Context manager recording the tensors at ``selections`` during forward passes; hooks always removed.
+    """Context manager recording the tensors at ``selections`` during forward passes, through
+    :func:`inspecting` (hooks always removed; ``eval_mode=True``: the model in eval mode meanwhile).
 
     ``grad=True`` keeps the recorded tensors in the autograd graph (Grad-CAM needs d score / d activation):
     a forward hook records the module's output and *replaces* it by a clone for the rest of the network, so
@@ -99,31 +137,29 @@ class LayerRecorder:
     (torch.Size([3, 2]), 0)
     """
 
-    def __init__(self, model: nn.Module, selections: Sequence[str], grad: bool = False):
-        self.model, self.grad = model, grad
+    def __init__(self, model: nn.Module, selections: Sequence[str], grad: bool = False, eval_mode: bool = False):
+        self.model, self.grad, self.eval_mode = model, grad, eval_mode
         self.selections = list(dict.fromkeys(selections))
         self.recorded: dict[str, list[torch.Tensor]] = {s: [] for s in self.selections}
-        self._handles: list = []
+        self._stack = ExitStack()
 
     def __enter__(self) -> Self:
         modules = dict(self.model.named_modules())
-        try:
-            for sel in self.selections:
-                name, place = parse(sel)
-                if name not in modules:
-                    raise MllabError(f"layer {name!r} is not a module of {type(self.model).__name__}; "
-                                     f"'mllab explain RUN --list-layers' lists them (e.g. {_some(modules)})")
-                self._handles.append(self._hook(modules[name], sel, place))
-        except BaseException:
-            self.remove()
-            raise
+        hooks = []
+        for sel in self.selections:  # every name checked before any hook is registered
+            name, place = parse(sel)
+            if name not in modules:
+                raise MllabError(f"layer {name!r} is not a module of {type(self.model).__name__}; "
+                                 f"'mllab explain RUN --list-layers' lists them (e.g. {_some(modules)})")
+            hooks.append(self._hook(modules[name], sel, place))
+        self._stack.enter_context(inspecting(self.model, hooks, self.eval_mode))
         return self
 
-    def _hook(self, module: nn.Module, sel: str, place: str):
+    def _hook(self, module: nn.Module, sel: str, place: str) -> Hook:
         if place == "in":
             def before(mod, args):
                 self.recorded[sel].append(self._keep(pick(args, place, sel)))
-            return module.register_forward_pre_hook(before)
+            return module, "in", before
 
         def after(mod, args, output):
             tensor = pick(output, place, sel)
@@ -132,15 +168,14 @@ class LayerRecorder:
                 return output.clone()  # the network goes on from a copy: an in-place op after us changes that
             self.recorded[sel].append(self._keep(tensor))
             return None
-        return module.register_forward_hook(after)
+        return module, "out", after
 
     def _keep(self, t: torch.Tensor) -> torch.Tensor:
         return t.clone() if self.grad else t.detach().clone()
 
     def remove(self) -> None:
-        for h in self._handles:
-            h.remove()
-        self._handles.clear()
+        """Remove the hooks (and give the model its mode back) now; leaving the ``with`` block does it too."""
+        self._stack.close()
 
     def __exit__(self, *exc) -> None:
         self.remove()
@@ -154,33 +189,34 @@ def features(model: nn.Module, x, layers: Sequence[str], batch_size: int = BATCH
     """``{selection: (N, ...) float32 array}`` of ``model`` on ``x`` (array or tensor), in batches.
 
     Each result array is allocated once, after the first batch, and filled batch by batch, so memory stays
-    at the captured features plus one batch's activations. The model is put in eval mode for the capture
-    and back in its previous mode after it.
+    at the captured features plus one batch's activations. The model is in eval mode for the capture and
+    back in its previous mode after it.
     """
     x = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
     out: dict[str, np.ndarray] = {}
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), LayerRecorder(model, layers) as rec:
-            for start in range(0, len(x), batch_size):
-                model(x[start:start + batch_size])
-                for sel in rec.selections:
-                    if not rec.recorded[sel]:
-                        raise MllabError(f"layer {sel!r} was not called in the forward pass; choose another "
-                                         "('mllab explain RUN --list-layers')")
-                    batch = rec.recorded[sel][0].float().numpy()  # first call of the module in this pass
-                    if len(batch) != len(x[start:start + batch_size]):
-                        raise MllabError(f"layer {sel!r} gives {len(batch)} rows for a batch of "
-                                         f"{len(x[start:start + batch_size])} examples (packed tokens?); select "
-                                         "a layer with one row per example, e.g. an LSTM's NAME:last")
-                    rec.recorded[sel].clear()
-                    if sel not in out:
-                        out[sel] = np.empty((len(x),) + batch.shape[1:], np.float32)
-                    out[sel][start:start + len(batch)] = batch
-    finally:
-        model.train(was_training)
+    with torch.no_grad(), LayerRecorder(model, layers, eval_mode=True) as rec:
+        for start in range(0, len(x), batch_size):
+            model(x[start:start + batch_size])
+            for sel in rec.selections:
+                batch = _first_call(rec, sel, len(x[start:start + batch_size]))
+                if sel not in out:
+                    out[sel] = np.empty((len(x),) + batch.shape[1:], np.float32)
+                out[sel][start:start + len(batch)] = batch
     return out
+
+
+def _first_call(rec: LayerRecorder, sel: str, rows: int) -> np.ndarray:
+    """What ``sel`` recorded at its first call in this forward pass (then forgotten), checked for one row per
+    example."""
+    if not rec.recorded[sel]:
+        raise MllabError(f"layer {sel!r} was not called in the forward pass; choose another "
+                         "('mllab explain RUN --list-layers')")
+    batch = rec.recorded[sel][0].float().numpy()
+    rec.recorded[sel].clear()
+    if len(batch) != rows:
+        raise MllabError(f"layer {sel!r} gives {len(batch)} rows for a batch of {rows} examples (packed tokens?); "
+                         "select a layer with one row per example, e.g. an LSTM's NAME:last")
+    return batch
 
 
 def layer_table(model: nn.Module, example: torch.Tensor,
@@ -190,7 +226,6 @@ def layer_table(model: nn.Module, example: torch.Tensor,
     (B, T, F) shape. In ``named_modules()`` order, or with ``call_order`` in the order the modules finished
     (called modules only)."""
     shapes: dict[str, tuple[int, ...]] = {}
-    handles = []
 
     def record(name):
         def hook(mod, args, output):
@@ -203,19 +238,9 @@ def layer_table(model: nn.Module, example: torch.Tensor,
                 shapes[name] = tuple(t.shape)
         return hook
 
-    try:
-        for name, module in model.named_modules():
-            if name:
-                handles.append(module.register_forward_hook(record(name)))
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            model(example)
-        model.train(was_training)
-    finally:
-        for h in handles:
-            h.remove()
     modules = dict(model.named_modules())
+    with torch.no_grad(), inspecting(model, [(m, "out", record(name)) for name, m in modules.items() if name]):
+        model(example)
     names = list(shapes) if call_order else [n for n in modules if n]
     return [(name, type(modules[name]).__name__, shapes.get(name)) for name in names]
 
@@ -224,16 +249,11 @@ def recurrent_layers(model: nn.Module, example: torch.Tensor) -> set[str]:
     """Names of the modules that return ``(sequence, state)`` on ``example`` (LSTM, GRU, RNN layers): the ones
     a ``NAME:last`` selection applies to."""
     found: set[str] = set()
-    modules = [(name, m) for name, m in model.named_modules() if name]
-    handles = [m.register_forward_hook(lambda mod, args, out, name=name: found.add(name) if returns_state(out) else None)
-               for name, m in modules]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(example)
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
+
+    def record(name):
+        return lambda mod, args, out: found.add(name) if returns_state(out) else None
+
+    hooks = [(m, "out", record(name)) for name, m in model.named_modules() if name]
+    with torch.no_grad(), inspecting(model, hooks):
+        model(example)
     return found

@@ -228,22 +228,14 @@ class Run:
     def penultimate(self, x: np.ndarray) -> np.ndarray:
         """What the trained torch net's ``classifier`` layer sees for already transformed inputs: (N, d) float32
         (report 000 fits SVMs on these features)."""
-        import torch
+        from mllab.models.hooks import features
 
         model = self.model()
         if not hasattr(model, "classifier"):
             raise MllabError(f"run {self.path}: model {self.config.model.name!r} has no 'classifier' layer to "
                              "take features from")
-        captured: list[torch.Tensor] = []
-        hook = model.classifier.register_forward_pre_hook(lambda m, args: captured.append(args[0].flatten(1)))
-        try:
-            xt = _as_tensor(x)
-            with torch.no_grad():
-                for i in range(0, len(xt), BATCH):
-                    model(xt[i:i + BATCH])
-        finally:
-            hook.remove()
-        return torch.cat(captured).numpy().astype(np.float32)
+        seen = features(model, _as_tensor(x), ["classifier:in"], batch_size=BATCH)["classifier:in"]
+        return seen.reshape(len(seen), -1)  # (N, ...) -> (N, d)
 
 
 def load_run(path: str | Path, trust_pickle: bool = False) -> Run:

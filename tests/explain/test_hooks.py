@@ -1,4 +1,5 @@
-"""The hook class against a hand-written forward that returns the intermediate tensors."""
+"""The hook handling (mllab.models.hooks) against a hand-written forward that returns the intermediate tensors;
+hooks removed and modes restored when a forward pass fails."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ from torch import nn
 
 import mllab.explain as ex
 from mllab.core.errors import MllabError
-from mllab.explain.hooks import LayerRecorder
+from mllab.models.hooks import LayerRecorder, inspecting, recurrent_layers
 
 
 class Net(nn.Module):
@@ -44,11 +45,50 @@ def test_features_equal_a_hand_written_forward_with_inplace_relu_and_lstm_tuples
     assert (got["act:in"] < 0).any()  # the in-place ReLU did not overwrite what was recorded before it
 
 
+def hooks_left(net):
+    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in net.modules())
+
+
+def modes(net):
+    return [m.training for m in net.modules()]
+
+
 def test_hooks_are_removed_even_when_the_forward_fails():
     net = Net()
     with pytest.raises(RuntimeError), LayerRecorder(net, ["conv", "act:in"]):
+        assert hooks_left(net) == 2  # (the check below is not vacuous)
         net(torch.randn(2, 3, 4, 4))  # wrong channel count
-    assert not any(m._forward_hooks or m._forward_pre_hooks for m in net.modules())
+    assert hooks_left(net) == 0
+
+
+@pytest.mark.parametrize("capture", [
+    lambda net, x: ex.features(net, x, ["conv", "lstm:last"]),
+    lambda net, x: ex.layer_table(net, x),
+    lambda net, x: recurrent_layers(net, x),
+    lambda net, x: ex.attribute(net, x, target=torch.zeros(len(x), dtype=torch.long), method="gradcam", layer="conv"),
+], ids=["features", "layer_table", "recurrent_layers", "attribute"])
+def test_a_failing_forward_gives_back_every_modules_mode_and_leaves_no_hook(capture):
+    net = Net().train()
+    net.lstm.eval()  # a module kept in eval mode inside a training model (a frozen part) stays so
+    before = modes(net)
+    assert True in before and False in before
+    with pytest.raises(RuntimeError):
+        capture(net, torch.randn(2, 3, 4, 4))  # wrong channel count: the forward pass fails inside
+    assert modes(net) == before and hooks_left(net) == 0
+    capture(net, torch.randn(2, 1, 4, 4))  # and a forward pass that works gives them back too
+    assert modes(net) == before and hooks_left(net) == 0
+
+
+def test_inspecting_removes_the_hooks_it_registered_when_a_later_registration_fails():
+    net = Net()
+
+    def registrations():
+        yield net.conv, "out", lambda mod, args, out: None
+        raise ValueError("the second hook cannot be made")
+
+    with pytest.raises(ValueError), inspecting(net, registrations()):
+        pass
+    assert hooks_left(net) == 0 and net.training
 
 
 def test_unknown_layer_names_some_real_ones():
@@ -68,7 +108,8 @@ def test_layer_table_lists_modules_with_output_shapes():
     table = ex.layer_table(Net(), torch.randn(1, 1, 4, 4))
     assert ("conv", "Conv2d", (1, 4, 4, 4)) in table
     assert ("lstm", "LSTM", (1, 4, 10)) in table
-    assert np.all([len(row) == 3 for row in table])
+    assert [name for name, _, _ in table] == [name for name, _ in Net().named_modules() if name]  # every module, once
+    assert ex.layer_table(Net(), torch.randn(1, 1, 4, 4), call_order=True)[-1] == ("fc", "Linear", (1, 3))
 
 
 def test_feature_capture_streams_memory_under_twice_the_features():
@@ -104,3 +145,15 @@ def test_packed_lstm_gives_padded_outputs_and_the_true_last_token():
         full, _ = net.lstm(x[1:, :2])  # the second sequence alone, its 2 real steps
     assert got["lstm"].shape == (2, 5, 4) and (got["lstm"][1, 2:] == 0).all()
     assert got["lstm:last"][1] == pytest.approx(full[0, -1].numpy(), abs=1e-6)
+
+
+def test_every_hook_in_the_package_goes_through_mllab_models_hooks():
+    import re
+    from pathlib import Path
+
+    import mllab
+
+    root = Path(mllab.__file__).parent
+    sites = [str(p.relative_to(root)) for p in root.rglob("*.py")
+             if re.search(r"register_(forward|forward_pre|full_backward|full_backward_pre|backward)_hook", p.read_text())]
+    assert sites == ["models/hooks.py"]
