@@ -59,25 +59,46 @@ def default_figure_path(paths: list[Path]) -> Path:
 def compare_curves(paths: list[Path], metrics: list[str], path: Path, labels: list[str] | None = None) -> Path:
     """Overlay ``metrics`` (one panel each) per epoch for the runs in ``paths``; returns the PNG path.
 
-    ``labels``: one per run folder; default: their config differences.
+    ``labels``: one per run folder; default: their config differences and the seed (:func:`legend_labels`).
+    The legend stands outside the panels, right of them; a run of one epoch is a marker, not a line.
     """
     runs = run_folders(paths)
-    labels = labels or config_differences([read_yaml(r / "config.yaml") for r in runs])
+    labels = labels or legend_labels([read_yaml(r / "config.yaml") for r in runs])
     histories = [RunDir(r).read_metrics() for r in runs]
     missing = [m for m in metrics if not any(m in rec for h in histories for rec in h)]
     if missing:
         found = sorted({k for h in histories for rec in h for k in rec})
         raise ConfigError(f"metric(s) {missing} are in none of these runs; recorded: {found}")
-    fig = plotting.figure(5 * len(metrics), 3.6)
-    axes = fig.subplots(1, len(metrics), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
-        for label, history in zip(labels, histories):
-            rows = [r for r in history if metric in r]
-            ax.plot([r["epoch"] for r in rows], [r[metric] for r in rows], label=label)
+    fig = plotting.figure(4.6 * len(metrics) + 0.9 + 0.065 * max(map(len, labels)), 3.6)
+    fig.set_layout_engine("constrained")  # makes room for the legend outside the axes
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, metric in zip(axes, metrics):
+        for i, (label, history) in enumerate(zip(labels, histories)):
+            rows = [r for r in history if isinstance(r.get(metric), (int, float))]
+            ax.plot([r["epoch"] for r in rows], [r[metric] for r in rows], label=label, color=f"C{i % 10}",
+                    marker="o" if len(rows) < 12 else None, ms=4)
+        first, last = min(r["epoch"] for h in histories for r in h), max(r["epoch"] for h in histories for r in h)
+        ax.set_xlim(first - 0.5, last + 0.5)  # one epoch: a marker in the middle, not a span of 0.1 epoch
+        if last - first < 8:
+            ax.set_xticks(range(first, last + 1))
+        else:
+            ax.xaxis.set_major_locator(plotting.integer_ticks())
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
-        ax.xaxis.set_major_locator(plotting.integer_ticks())
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7)
-    fig.tight_layout()
+    handles, texts = axes[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside right upper", fontsize=7, frameon=False)
     return plotting.save(fig, path)
+
+
+def legend_labels(configs: list[dict[str, Any]]) -> list[str]:
+    """What tells the runs apart: the config keys that differ between them, then the seed.
+
+    >>> legend_labels([{"seed": 0, "optimizer": {"lr": 0.1}}, {"seed": 1, "optimizer": {"lr": 0.01}}])
+    ['optimizer.lr=0.1, seed 0', 'optimizer.lr=0.01, seed 1']
+    >>> legend_labels([{"seed": 0}, {"seed": 1}])
+    ['seed 0', 'seed 1']
+    """
+    differences = config_differences(configs)
+    same = all(d == "(same config)" for d in differences)
+    return [", ".join(([] if same else [d]) + [f"seed {c.get('seed', '-')}"]) for d, c in zip(differences, configs)]

@@ -13,7 +13,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from mllab.core.files import atomic_write_text
-from mllab.report import figures, pages
+from mllab.report import figures, interactive, pages, plots
 from mllab.report.compare import compare_curves
 from mllab.runs.published import dataset_note, published_text
 from mllab.runs.rundir import RunDir
@@ -22,8 +22,8 @@ from mllab.runs.seed_stats import STD_LABEL, best_over_seeds, read_aggregate
 CURVES = ("train_loss", "val_loss", "val_accuracy", "train_accuracy", "val_psnr")
 
 
-def write_group_report(group: Path) -> Path:
-    """Write ``group/report.html``; needs the group's ``aggregate.json`` (written by every multi-seed run)."""
+def write_group_report(group: Path, static: bool = False) -> Path:
+    """Write ``group/report.html`` (``static``: PNG figures, no script); needs the group's ``aggregate.json`` (written by every multi-seed run)."""
     group = Path(group)
     agg_path = group / "aggregate.json"
     if not agg_path.is_file():
@@ -35,26 +35,38 @@ def write_group_report(group: Path) -> Path:
     if agg.get("published_vs_measured"):
         parts += [pages.heading("Published vs measured"), _published(agg)]
     seeds = sorted((p.parent for p in group.glob("seed*/metrics.jsonl")), key=lambda p: _seed_number(p.name))
-    if seeds:
-        histories = [RunDir(s).read_metrics() for s in seeds]
-        first = histories[0][0] if histories[0] else {}
-        metrics = [m for m in CURVES if m in first][:3]
-        band = figures.band_curves([(f"{len(seeds)} seeds", histories)], metrics, group / "figures" / "band.png")
-        if band:
-            parts += [pages.heading("Curves"), pages.figure(band, f"Mean over the {len(seeds)} seeds per epoch, "
-                                                             f"with a band of mean +- {STD_LABEL}.")]
-        if metrics:
-            each = compare_curves(seeds, metrics, group / "seeds.png", [s.name for s in seeds])
-            parts.append(pages.figure(each, "The same metrics, one line per seed."))
-    parts += [pages.heading("Seeds"), _seed_table(group, seeds)]
+    curves = _curves(group, seeds, static)
+    parts += [curves, pages.heading("Seeds"), _seed_table(group, seeds)]
     config = group / "group.yaml"
     if config.is_file():
         parts += [pages.heading("Config"), pages.pre(config.read_text())]
     title = (f"{agg.get('experiment', '-')}: {agg.get('model', '-')} on {agg.get('dataset', '-')}, "
              f"{len(agg.get('seeds', seeds))} seeds")  # keys an older aggregate.json may lack
     target = group / "report.html"
-    atomic_write_text(target, pages.page(title, pages.join(parts), _nav(group)))
+    scripts = interactive.scripts(group) if "plotly" in curves else ""
+    atomic_write_text(target, pages.page(title, pages.join(parts), _nav(group), scripts, static))
     return target
+
+
+def _curves(group: Path, seeds: list[Path], static: bool) -> Markup:
+    """The seeds' mean +- std band and each seed's curves: drawn by plotly, or PNGs with ``static`` (the
+    PNGs are drawn either way, for papers)."""
+    if not seeds:
+        return Markup("")
+    histories = [RunDir(s).read_metrics() for s in seeds]
+    first = histories[0][0] if histories[0] else {}
+    metrics = [m for m in CURVES if m in first][:3]
+    band = figures.band_curves([(f"{len(seeds)} seeds", histories)], metrics, group / "figures" / "band.png")
+    each = compare_curves(seeds, metrics, group / "seeds.png", [s.name for s in seeds]) if metrics else None
+    band_text = f"Mean over the {len(seeds)} seeds per epoch, with a band of mean +- {STD_LABEL}."
+    if not static and band:
+        return pages.join([pages.heading("Curves"),
+                           interactive.plot(plots.bands([(f"{len(seeds)} seeds", histories)], metrics),
+                                            band_text + " Hover for values, drag to zoom."),
+                           interactive.plot(plots.by_seed([s.name for s in seeds], histories, metrics),
+                                            "The same metrics, one line per seed (click a seed to hide it).")])
+    parts = [pages.heading("Curves"), pages.figure(band, band_text)] if band else []
+    return pages.join(parts + ([pages.figure(each, "The same metrics, one line per seed.")] if each else []))
 
 
 def _seed_number(name: str) -> int:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 from markupsafe import Markup
 
 from mllab.core.files import atomic_write_text
-from mllab.report import figures, pages
+from mllab.report import figures, interactive, pages, plots
 from mllab.runs.rundir import RunDir, RunFileError, damaged, read_json
 
 
@@ -48,11 +49,11 @@ CAPTIONS = {
 HIDDEN = ("owner", "path", "run_id")  # machine and process ids stay in summary.json, out of the page
 
 
-def _explain(run: RunDir) -> Markup:
+def _explain(run: RunDir, shown: set[str]) -> Markup:
     """Whatever ``RUN/explain/`` holds (written by 'mllab explain' and 'mllab probe'): its figures, captioned
-    by their file names, and the probe table."""
+    by their file names (none that the page already shows, ``shown`` by digest), and the probe table."""
     folder = run.path / "explain"
-    pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    pngs = _unique(sorted(folder.glob("*.png")), set(shown)) if folder.is_dir() else []
     if not pngs:
         return Markup("")
     probe, table = folder / "probe.json", Markup("")
@@ -89,8 +90,9 @@ RUN_PAGE = (
     "<h2>Summary</h2><pre>{{ summary }}</pre>")
 
 
-def write_report(run: RunDir) -> Path:
-    """Draw the figures and write ``report.html`` (self-contained: images embedded)."""
+def write_report(run: RunDir, static: bool = False) -> Path:
+    """Draw the figures and write ``report.html`` (images embedded; the curves drawn by plotly in the
+    browser from the runs root's ``_static/plotly.min.js``, or as a PNG with ``static``: no script at all)."""
     draw_figures(run)
     summary = run.read_summary()
     config = (run.path / "config.yaml").read_text() if (run.path / "config.yaml").is_file() else ""
@@ -98,19 +100,45 @@ def write_report(run: RunDir) -> Path:
     facts = {k: summary.get(k) for k in ("status", "seed", "epochs_done", "best_epoch", "params", "images_per_s",
                                          "wall_seconds", "cpu_seconds", "threads", "device", "train_size", "test_size", "started", "finished")
              if k in summary}
-    order = list(CAPTIONS)  # the curves first, then the test split's figures; others by name after them
-    pngs = sorted(run.figures.glob("*.png"),
-                  key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
-    figs = pages.join(pages.figure(p, f"{p.stem.replace('_', ' ')}: {CAPTIONS[p.stem]}" if p.stem in CAPTIONS
-                                   else p.stem.replace("_", " ")) for p in pngs)
+    live = None if static else plots.curves(run.read_metrics())
+    figs = [interactive.plot(live, f"curves: {CAPTIONS['curves']} Hover for values, drag to zoom, click a "
+                                   "legend entry to hide it.")] if live else []
+    shown_pngs = _pngs(run, skip=("curves",) if live else ())
+    figs += [pages.figure(p, f"{p.stem.replace('_', ' ')}: {CAPTIONS[p.stem]}" if p.stem in CAPTIONS
+                          else p.stem.replace("_", " ")) for p in shown_pngs]
     shown = {k: v for k, v in summary.items() if k not in HIDDEN}
     body = pages.render(RUN_PAGE, final=pages.table(["metric", "value"], list(summary.get("final", {}).items()), False),
                         facts=pages.table(["fact", "value"], list(facts.items()), False),
-                        published=_published(summary), error=summary.get("error") or "", figures=figs,
-                        explain=_explain(run), config=config, summary=json.dumps(shown, indent=2, default=str))
+                        published=_published(summary), error=summary.get("error") or "", figures=pages.join(figs),
+                        explain=_explain(run, {_digest(p) for p in shown_pngs}), config=config,
+                        summary=json.dumps(shown, indent=2, default=str))
     target = run.path / "report.html"
-    atomic_write_text(target, pages.page(title, body, _nav(run.path)))
+    scripts = interactive.scripts(run.path) if live else ""
+    atomic_write_text(target, pages.page(title, body, _nav(run.path), scripts, static))
     return target
+
+
+def _pngs(run: RunDir, skip: tuple[str, ...]) -> list[Path]:
+    """The run's figures in page order (the curves, the test split's, then others by name), each drawing once:
+    a file whose bytes another one already has is left out."""
+    order = list(CAPTIONS)
+    found = sorted((p for p in run.figures.glob("*.png") if p.stem not in skip),
+                   key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
+    return _unique(found, set())
+
+
+def _unique(paths: list[Path], seen: set[str]) -> list[Path]:
+    """``paths`` without those whose content is in ``seen`` or repeats an earlier one (``seen`` grows)."""
+    out = []
+    for p in paths:
+        if (d := _digest(p)) not in seen:
+            seen.add(d)
+            out.append(p)
+    return out
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _nav(path: Path) -> Markup:

@@ -31,6 +31,7 @@ table.sortable th { cursor: pointer; background: #f3f3f3; } table.sortable th:ho
 tr.best td { background: #e8f5e9; font-weight: 600; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figcaption { font-size: 0.85em; color: #555; max-width: 640px; } img { max-width: 100%; }
+figure.plotly { display: block; } figure.plotly figcaption { max-width: none; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.85em; }
 .status-completed { color: #2e7d32; } .status-failed, .status-diverged { color: #c62828; }
 """
@@ -113,18 +114,20 @@ def _cell(v: Any) -> dict[str, Any]:
 
 
 TABLE = (
-    '<table{% if sortable %} class="sortable"{% endif %}><thead><tr>{% for h in header %}<th>{{ h }}</th>'
-    '{% endfor %}</tr></thead><tbody>{% for best, cells in rows %}<tr{% if best %} class="best"{% endif %}>'
+    '<table{% if id %} id="{{ id }}"{% endif %}{% if sortable %} class="sortable"{% endif %}><thead><tr>'
+    '{% for h in header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>{% for best, data, cells in rows %}'
+    '<tr{% if best %} class="best"{% endif %}{% for k, v in data.items() %} data-{{ k }}="{{ v }}"{% endfor %}>'
     '{% for c in cells %}{% if c.num %}<td class="num" data-v="{{ c.v }}">{{ c.text }}</td>'
     '{% else %}<td>{{ c.text }}</td>{% endif %}{% endfor %}</tr>{% endfor %}</tbody></table>')
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], sortable: bool = True,
-          marked: Sequence[bool] = ()) -> Markup:
-    """An HTML table; ``marked[i]`` gives row i the 'best' class; a cell that is Markup (a link) is kept as is,
-    anything else is shown as escaped text."""
-    body = [(i < len(marked) and marked[i], [_cell(v) for v in r]) for i, r in enumerate(rows)]
-    return render(TABLE, sortable=sortable, header=header, rows=body)
+          marked: Sequence[bool] = (), row_data: Sequence[dict[str, str]] = (), id: str = "") -> Markup:
+    """An HTML table; ``marked[i]`` gives row i the 'best' class and ``row_data[i]`` its ``data-*`` attributes
+    (for a page's script); a cell that is Markup (a link) is kept as is, anything else is shown as escaped text."""
+    body = [(i < len(marked) and marked[i], row_data[i] if i < len(row_data) else {}, [_cell(v) for v in r])
+            for i, r in enumerate(rows)]
+    return render(TABLE, sortable=sortable, header=header, rows=body, id=id)
 
 
 def link(href: str, text: str) -> Markup:
@@ -142,12 +145,14 @@ def figure(path: Path, caption: str) -> Markup:
 
 PAGE = ('<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style>'
         "</head><body>{% if nav %}<nav>{{ nav }}</nav>{% endif %}<h1>{{ title }}</h1>{{ body }}"
-        "<script>{{ script }}</script></body></html>\n")
+        "{% if not static %}<script>{{ script }}</script>{{ scripts }}{% endif %}</body></html>\n")
 
 
-def page(title: str, body: Markup, nav: Markup | str = "") -> str:
-    """A whole self-contained page; ``body`` and ``nav`` are Markup (plain text would be shown escaped)."""
-    return str(render(PAGE, title=title, body=body, nav=nav, css=Markup(CSS), script=Markup(SORT_SCRIPT)))
+def page(title: str, body: Markup, nav: Markup | str = "", scripts: Markup | str = "", static: bool = False) -> str:
+    """A whole page; ``body``, ``nav`` and ``scripts`` (what loads and draws its plotly figures) are Markup
+    (plain text would be shown escaped). ``static``: no script at all (tables do not sort)."""
+    return str(render(PAGE, title=title, body=body, nav=nav, css=Markup(CSS), script=Markup(SORT_SCRIPT),
+                      scripts=scripts, static=static))
 
 
 def relative(target: Path, start: Path) -> str:

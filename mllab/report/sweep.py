@@ -23,15 +23,15 @@ from markupsafe import Markup
 from mllab.core.errors import ConfigError
 from mllab.core.files import atomic_write_text
 from mllab.core.names import name_problem
+from mllab.core.table import number
 from mllab.core.yamlfile import one_line, read_yaml
-from mllab.report import figures, pages
+from mllab.report import interactive, pages, sweep_figures
 from mllab.report.selection import Choice, choose, described, resolve
 from mllab.runs.published import lookup, published_text, run_metric
 from mllab.runs.rundir import RunDir
 from mllab.runs.seed_stats import STD_LABEL, best_over_seeds, higher_is_better, read_aggregate
 
 REPORTED = ("test_accuracy", "test_psnr", "test_loss")  # the trials table's test number, in order of preference
-CURVES = ("val_accuracy", "train_loss", "val_loss", "val_psnr")
 COSTS = ("wall_seconds", "cpu_seconds")  # not results: they vary run to run
 
 
@@ -141,7 +141,7 @@ def published(state: dict[str, Any], best: int | None) -> tuple[list[str], list[
             ours = agg["table"].get(run_metric(row["metric"]))
             out.append([row["id"], row["model"], row["dataset"], row["metric"],
                         published_text(row.get("value"), row.get("std")),
-                        "-" if not ours else f"{pages.readable(ours['mean'])} +- {pages.readable(ours['std'])}",
+                        "-" if not ours else f"{number(ours['mean'])} +- {number(ours['std'])}",
                         setting["folder"]])
     measured = (f"measured, mean +- {STD_LABEL} (the setting chosen on {choice.metric})" if best is not None
                 else f"measured, mean +- {STD_LABEL} (every setting: none is chosen)")
@@ -154,7 +154,7 @@ def markdown(state: dict[str, Any]) -> str:
              described(state["choice"]), "",
              "| " + " | ".join(header) + " | best |", "|" + "---|" * (len(header) + 1)]
     for i, r in enumerate(body):
-        lines.append("| " + " | ".join(pages.readable(v) for v in r) + f" | {'**best**' if i == best else ''} |")
+        lines.append("| " + " | ".join(number(v) for v in r) + f" | {'**best**' if i == best else ''} |")
     pub_header, pub = published(state, best)
     if pub:
         lines += ["", "| " + " | ".join(pub_header) + " |", "|---|---|---|---|---:|---:|---|"]
@@ -174,10 +174,18 @@ def csv_text(state: dict[str, Any]) -> str:
 
 
 def html_table(state: dict[str, Any]) -> Markup:
+    """The settings, best first by the mean of the metric that chooses (grid order without one), the best marked."""
     header, body, best = rows(state)
     links = [pages.link(f"{s['folder']}/report.html", s["folder"]) for s in state["settings"]]
-    return pages.table(["setting"] + header, [[lnk] + r for lnk, r in zip(links, body)],
-                       marked=[i == best for i in range(len(body))])
+    order = sorted(range(len(body)), key=lambda i: _rank(state["choice"], body[i][len(state["grid"])]))
+    return pages.table(["setting"] + header, [[links[i]] + body[i] for i in order], marked=[i == best for i in order])
+
+
+def _rank(choice: Choice, mean: Any) -> tuple[int, float]:
+    """Sort key: settings without the metric last; the higher mean first where the choice maximises."""
+    if choice.metric is None or not isinstance(mean, (int, float)):
+        return (choice.metric is not None and 1, 0.0)
+    return (0, -mean if choice.mode == "max" else mean)
 
 
 def write_tables(folder: Path) -> dict[str, Path]:
@@ -196,9 +204,10 @@ SWEEP_INTRO = ("<p>{{ n_settings }} settings x {{ seeds }} seeds = {{ n_trials }
                "status: {{ status }}. {{ choice }}</p>")
 
 
-def write_sweep_report(folder: Path) -> Path:
-    """``report.html``: the settings table, curves per setting (mean +- sample std over seeds), parallel
-    coordinates, every trial, and the command that reruns (or resumes) the sweep."""
+def write_sweep_report(folder: Path, static: bool = False) -> Path:
+    """``report.html``: the settings table (best first by the metric that chooses), curves per setting (mean +-
+    sample std over seeds), parallel coordinates, every trial, and the command that reruns (or resumes) the
+    sweep. The figures are drawn by plotly in the browser; ``static``: PNGs and no script at all."""
     folder = Path(folder)
     state = load(folder)
     header, body, best = rows(state)
@@ -209,44 +218,19 @@ def write_sweep_report(folder: Path) -> Path:
     parts = [pages.render(SWEEP_INTRO, n_settings=len(state["settings"]), seeds=state["seeds"],
                           n_trials=len(state["trials"]), recipe=state["recipe"], status=state["status"],
                           choice=described(state["choice"])),
-             pages.heading("Settings (click a header to sort)"), html_table(state)]
+             pages.heading("Settings (best first; click a header to sort)"), html_table(state)]
     pub_header, pub = published(state, best)
     if pub:
         parts += [pages.heading("Published vs measured"), pages.table(pub_header, pub)]
-    curves = figures.band_curves(histories, list(CURVES), fig_dir / "curves.png")
-    if curves:
-        parts += [pages.heading("Curves"), pages.figure(curves, "Per-epoch metrics of each setting: the line is the "
-                                                         f"mean over its seeds, the band mean +- {STD_LABEL}.")]
-    parallel = _parallel(state, header, body, fig_dir / "parallel.png")
-    if parallel:
-        parts += [pages.heading("Parallel coordinates"), parallel]
-    parts += [pages.heading("Trials"), _trials(folder, state), pages.heading("Command"), pages.pre(_command(state))]
+    figs = [sweep_figures.curves(histories, fig_dir / "curves.png", static),
+            sweep_figures.parallel(state["grid"], header, body, fig_dir / "parallel.png", static)]
+    parts += [*figs, pages.heading("Trials"), _trials(folder, state), pages.heading("Command"),
+              pages.pre(_command(state))]
     nav = pages.link(pages.relative(folder.parent.parent / "index.html", folder), "all runs")
     target = folder / "report.html"
-    atomic_write_text(target, pages.page(f"Sweep of {state['recipe']}", pages.join(parts), nav))
+    scripts = interactive.scripts(folder) if any("plotly" in f for f in figs) else ""
+    atomic_write_text(target, pages.page(f"Sweep of {state['recipe']}", pages.join(parts), nav, scripts, static))
     return target
-
-
-def _parallel(state, header, body, path: Path) -> Markup:
-    keys = list(state["grid"])
-    if not body or header[len(keys)] == "seeds":  # no metric in any setting yet
-        return Markup("")
-    metric = header[len(keys)].rsplit(" ", 1)[0]
-    done = [r for r in body if r[len(keys)] is not None]
-    if not done:
-        return Markup("")
-    cols, labels = [], []
-    for j, k in enumerate(keys):  # categorical values: their position in the grid
-        values = state["grid"][k]
-        cols.append([values.index(str(r[j])) if not isinstance(r[j], (int, float)) else r[j] for r in done])
-        labels.append(k)
-    cols.append([r[len(keys)] for r in done])
-    labels.append(f"{metric} (mean)")
-    drawn = figures.parallel_coordinates(labels, [list(x) for x in zip(*cols)], cols[-1], path)
-    if drawn is None:
-        return Markup("")
-    return pages.figure(drawn, f"Each line is one setting, through its grid values to its mean {metric} over "
-                               f"seeds; colour: {metric} (yellow highest, purple lowest); axes span their ranges.")
 
 
 def _trials(folder: Path, state) -> Markup:
@@ -258,7 +242,7 @@ def _trials(folder: Path, state) -> Markup:
         reported = next((m for m in REPORTED if m in final), None)
         rows_.append([pages.link(f"{t['path']}/report.html", t["path"]), t["id"], t["seed"],
                       s.get("status", "not started"), final.get(chooser) if chooser else None,
-                      f"{reported} {pages.readable(final[reported])}" if reported else None, s.get("wall_seconds")])
+                      f"{reported} {number(final[reported])}" if reported else None, s.get("wall_seconds")])
     return pages.table(["trial", "id", "seed", "status", chooser or "chosen on (none)", "test", "seconds"], rows_)
 
 

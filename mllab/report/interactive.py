@@ -1,0 +1,89 @@
+"""Figures drawn in the browser by plotly.js, offline: one ``plotly.min.js`` per runs root, beside its pages.
+
+The pages of a runs root (every run, group and sweep under it, and ``index.html``) load
+``<root>/_static/plotly.min.js`` by a relative path: the copy the ``plotly`` Python package ships, written
+once, never fetched from the network. A figure is a plotly figure (``{"data": [...], "layout": {...}}``) kept
+as JSON beside an empty ``<div>``: jinja2's ``tojson`` escapes ``<``, ``>``, ``&`` and ``'``, so no name a user
+sets (an experiment called ``</script>...``) can end the script element or become markup.
+
+>>> str(plot({"data": [], "layout": {"title": {"text": "</script><b>x"}}}, "c"))[:60]
+'<figure class="plotly"><div class="plot"></div><script type='
+>>> "</script><b>" in str(plot({"data": [], "layout": {"title": {"text": "</script><b>x"}}}, "c"))
+False
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from mllab.core.files import atomic_write_bytes
+from mllab.report import pages
+
+STATIC = "_static"
+PLOTLY_JS = "plotly.min.js"
+
+# draw every figure kept beside a <div class="plot">; a figure with no data is left out
+DRAW_SCRIPT = """
+function mllabDraw(div, fig) {
+  var config = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ['sendDataToCloud']};
+  return Plotly.newPlot(div, fig.data, fig.layout, config);
+}
+document.querySelectorAll('div.plot').forEach(function (div) {
+  var data = div.nextElementSibling;
+  if (data && data.type === 'application/json') { mllabDraw(div, JSON.parse(data.textContent)); }
+});
+"""
+
+
+def assets_root(folder: Path) -> Path:
+    """The runs root a page in ``folder`` belongs to: the nearest folder up holding ``index.sqlite``
+    (``folder`` itself when none does, e.g. a run copied out of its root)."""
+    folder = Path(folder).resolve()
+    for up in (folder, *folder.parents):
+        if (up / "index.sqlite").is_file():
+            return up
+    return folder
+
+
+def plotly_script(folder: Path) -> str:
+    """The relative ``src`` of the runs root's ``plotly.min.js`` for a page in ``folder``; writes the file
+    the first time (and again when it is not the size of the one the installed plotly ships)."""
+    shipped = importlib.resources.files("plotly") / "package_data" / PLOTLY_JS
+    target = assets_root(folder) / STATIC / PLOTLY_JS
+    data = None
+    if not target.is_file() or target.stat().st_size != len(data := shipped.read_bytes()):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, data if data is not None else shipped.read_bytes())
+    return os.path.relpath(target, Path(folder).resolve())
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinity (a diverged run's loss) as None: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+FIGURE = ('<figure class="plotly"><div class="plot"></div><script type="application/json">{{ fig|tojson }}'
+          "</script><figcaption>{{ caption }}</figcaption></figure>")
+
+
+def plot(fig: dict[str, Any], caption: str) -> Markup:
+    """A plotly figure drawn in the browser, with its caption (escaped)."""
+    return pages.render(FIGURE, fig=finite(fig), caption=caption)
+
+
+def scripts(folder: Path, extra: str = "") -> Markup:
+    """The ``<script>`` elements a page with plotly figures ends with: plotly.js, then the drawing code."""
+    return pages.render('<script src="{{ src }}"></script><script>{{ code }}</script>',
+                        src=plotly_script(folder), code=Markup(DRAW_SCRIPT + extra))
