@@ -9,6 +9,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from mllab.core.errors import ConfigError
+from mllab.training.features import FEATURES, TrainingFeature
+
 
 def random_crop(x: torch.Tensor, padding: int, g: torch.Generator) -> torch.Tensor:
     """Zero-pad by ``padding`` then crop back to (H, W) at a random offset per image."""
@@ -78,11 +81,12 @@ def augment_batch(x: torch.Tensor, cfg, g: torch.Generator) -> torch.Tensor:
     """Apply the configured augmentations to a batch of images (N, C, H, W) or of token ids (N, L)."""
     if cfg.unknown_words:
         if x.dim() != 2 or x.is_floating_point():
-            raise ValueError(f"training.augment.unknown_words works on token ids (N, L); got {x.dtype} "
+            raise ConfigError(f"training.augment.unknown_words works on token ids (N, L); got {x.dtype} "
                              f"{tuple(x.shape)}. Remove it for this data.")
         return unknown_words(x, cfg.unknown_words, g)
     if x.dim() != 4:
-        raise ValueError(f"training.augment works on image batches (N, C, H, W); got shape {tuple(x.shape)}")
+        raise ConfigError(f"training.augment works on image batches (N, C, H, W); got shape {tuple(x.shape)}: "
+                          f"remove it for this data")
     pad = max(cfg.crop_padding, cfg.shift)  # a shift is a crop of the zero-padded image
     if pad:
         x = random_crop(x, pad, g)
@@ -95,3 +99,44 @@ def augment_batch(x: torch.Tensor, cfg, g: torch.Generator) -> torch.Tensor:
 
 def enabled(cfg) -> bool:
     return bool(cfg.crop_padding or cfg.shift or cfg.flip or cfg.cutout or cfg.unknown_words)
+
+
+class Augment(TrainingFeature):
+    """``training.augment``: each training batch drawn through :func:`augment_batch` from the trainer's generator."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+
+    def on_batch(self, trainer, xb: torch.Tensor) -> torch.Tensor:
+        return augment_batch(xb, self.cfg, trainer.generator)
+
+
+@FEATURES.register("training.augment", order=40)
+def augmentation(training) -> Augment | None:
+    """Random crops, flips, cutout or word dropout on each training batch."""
+    return Augment(training.augment) if enabled(training.augment) else None
+
+
+class TestTimeViews(TrainingFeature):
+    """``training.test_time_flip`` / ``test_time_shift``: evaluation averages the outputs over
+    :func:`test_time_views` of each image."""
+
+    def __init__(self, flip: bool, pixels: int):
+        self.flip, self.pixels = flip, pixels
+
+    def setup(self, trainer) -> None:
+        trainer.eval_views = self.views
+
+    def views(self, xb: torch.Tensor) -> list[torch.Tensor]:
+        if xb.dim() != 4:
+            raise ConfigError(f"training.test_time_flip/test_time_shift average a classifier's outputs over views "
+                              f"of images (N, C, H, W); got inputs of shape {tuple(xb.shape)}: turn them off here")
+        return test_time_views(xb, self.flip, self.pixels)
+
+
+@FEATURES.register("training.test_time_flip", order=70)
+def test_time_augmentation(training) -> TestTimeViews | None:
+    """Evaluate on the mean over mirrored and shifted views (also reads training.test_time_shift)."""
+    if not (training.test_time_flip or training.test_time_shift):
+        return None
+    return TestTimeViews(training.test_time_flip, training.test_time_shift)

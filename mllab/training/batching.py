@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import torch
 
+from mllab.core.errors import ConfigError
+from mllab.training.features import FEATURES, TrainingFeature
+
 
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator, *, shuffle: bool = True,
                   lengths: torch.Tensor | None = None, pool: int = 0) -> list[torch.Tensor]:
@@ -40,3 +43,26 @@ def epoch_batches(n: int, batch_size: int, generator: torch.Generator, *, shuffl
 def token_lengths(x: torch.Tensor) -> torch.Tensor:
     """Length of each row of token ids padded with 0: its count of non-zero ids."""
     return (x != 0).sum(dim=1)
+
+
+class LengthBuckets(TrainingFeature):
+    """``training.bucket_by_length``: the trainer's batches come from :func:`epoch_batches` with the rows'
+    :func:`token_lengths`; refused for a model that does not read token ids."""
+
+    def __init__(self, pool: int):
+        self.pool = pool
+
+    def setup(self, trainer) -> None:
+        if not trainer.tokens:
+            raise ConfigError(f"training.bucket_by_length: expected 0 for {type(trainer.model).__name__}, found "
+                              f"{self.pool}; it groups rows of token ids by length and this model reads other "
+                              f"inputs: set training.bucket_by_length=0")
+        trainer.batch_order = lambda data: epoch_batches(
+            len(data), trainer.tcfg.batch_size, trainer.generator, shuffle=trainer.tcfg.shuffle,
+            lengths=token_lengths(data.x).cpu(), pool=self.pool)
+
+
+@FEATURES.register("training.bucket_by_length", order=30)
+def length_buckets(training) -> LengthBuckets | None:
+    """Batches of token ids of similar length."""
+    return LengthBuckets(training.bucket_by_length) if training.bucket_by_length else None

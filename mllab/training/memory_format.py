@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from mllab.training.features import FEATURES, TrainingFeature
+
 
 def wants_channels_last(model: nn.Module, setting: bool | None) -> bool:
     """``setting`` when given, else whether ``model`` has a Conv2d and no ConvTranspose2d.
@@ -34,3 +36,23 @@ def wants_channels_last(model: nn.Module, setting: bool | None) -> bool:
 def as_channels_last(x: torch.Tensor) -> torch.Tensor:
     """An image batch (N, C, H, W) in channels-last layout; other tensors unchanged."""
     return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+
+
+class ChannelsLast(TrainingFeature):
+    """``training.channels_last``: the net's weights and every batch it sees (training, evaluation, prediction)
+    in channels-last layout, for image nets where :func:`wants_channels_last` says so."""
+
+    def __init__(self, setting: bool | None):
+        self.setting = setting
+
+    def setup(self, trainer) -> None:
+        if trainer.tokens or not wants_channels_last(trainer.model, self.setting):
+            return
+        trainer.model.to(memory_format=torch.channels_last)
+        trainer.layout = as_channels_last
+
+
+@FEATURES.register("training.channels_last", order=10)
+def channels_last(training) -> ChannelsLast:
+    """Channels-last layout for convolutional nets (on by default where it is faster)."""
+    return ChannelsLast(training.channels_last)

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from mllab.core.errors import MllabError
+from mllab.training.features import FEATURES, TrainingFeature
 
 PRECISIONS = ("fp32", "bf16")
 
@@ -68,3 +69,24 @@ def to_float32(out: Any) -> Any:
         items = [to_float32(o) for o in out]
         return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
     return out
+
+
+class BFloat16(TrainingFeature):
+    """``training.precision: bf16``: the trainer's training forward pass under :func:`autocast`; refused at
+    construction on a device without bfloat16 units."""
+
+    def setup(self, trainer) -> None:
+        check_precision(trainer.device, "bf16")
+        forward = trainer.train_forward
+
+        def bf16_forward(xb):
+            with autocast(trainer.device, "bf16"):
+                return to_float32(forward(xb))
+
+        trainer.train_forward = bf16_forward
+
+
+@FEATURES.register("training.precision", order=20)
+def bfloat16(training) -> BFloat16 | None:
+    """The training forward pass in bfloat16 (weights, loss and evaluation stay float32)."""
+    return BFloat16() if training.precision == "bf16" else None

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mllab.core.errors import ConfigError
+from mllab.training.features import FEATURES, TrainingFeature
 
 KEY = "training.progressive_resize.min_size"
 
@@ -69,3 +70,35 @@ def check_resizable(model: nn.Module, x: torch.Tensor, min_size: int,
         raise ConfigError(f"{KEY}: {type(model).__name__} cannot read {min_size}-pixel images "
                           f"({str(e).splitlines()[0]}); set {KEY}=0, or use a net with global pooling "
                           f"(vgg_bn, nin, small_cnn)") from e
+
+
+class ProgressiveResize(TrainingFeature):
+    """``training.progressive_resize``: each epoch's training batches scaled to :func:`epoch_size` (recorded as
+    ``image_size``); checked on the net and the data before the first epoch, refused for token ids."""
+
+    def __init__(self, min_size: int, ramp: float):
+        self.min_size, self.ramp, self.full, self.size = min_size, ramp, 0, 0
+
+    def setup(self, trainer) -> None:
+        if trainer.tokens:
+            raise ConfigError(f"{KEY}: expected 0 for {type(trainer.model).__name__}, found {self.min_size}; it "
+                              f"scales images and this model reads token ids: set {KEY}=0")
+
+    def on_fit_start(self, trainer, train, val) -> None:
+        check_resizable(trainer.model, train.x, self.min_size, trainer.layout)
+        self.full = max(train.x.shape[-2:])
+
+    def on_epoch_start(self, trainer, epoch: int) -> dict[str, int]:
+        self.size = epoch_size(epoch, epochs=trainer.tcfg.epochs, full=self.full, min_size=self.min_size,
+                               ramp=self.ramp)
+        return {"image_size": self.size}
+
+    def on_batch(self, trainer, xb: torch.Tensor) -> torch.Tensor:
+        return resize_batch(xb, self.size)
+
+
+@FEATURES.register(KEY, order=50)
+def progressive_resize(training) -> ProgressiveResize | None:
+    """Smaller images in the first epochs, growing to full size."""
+    cfg = training.progressive_resize
+    return ProgressiveResize(cfg.min_size, cfg.ramp) if cfg.min_size else None

@@ -11,7 +11,8 @@ from mllab.core.errors import ConfigError
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
 from mllab.training.tasks import ClassifyTask
-from mllab.training.trainer import Callback, Trainer
+from mllab.training.features import TrainingFeature
+from mllab.training.trainer import Trainer
 
 DECAY = 0.8
 
@@ -87,7 +88,7 @@ def test_after_fit_evaluation_runs_the_net_so_a_best_checkpoint_loaded_into_it_i
     assert t.evaluate(test)["loss"] == pytest.approx(nn.functional.cross_entropy(out, test.y).item(), rel=1e-6)
 
 
-class Kill(Callback):
+class Kill(TrainingFeature):
     def on_epoch_end(self, trainer, record):
         if record["epoch"] == 2:
             raise KeyboardInterrupt  # stands in for kill -9 after epoch 2's checkpoint

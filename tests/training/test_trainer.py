@@ -5,11 +5,12 @@ import torch
 from toy_data import blobs
 from torch import nn
 
-from mllab.core.errors import NonFiniteLossError
+from mllab.core.errors import ConfigError, NonFiniteLossError
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
 from mllab.training.tasks import ClassifyTask
-from mllab.training.trainer import Callback, Tensors, Trainer
+from mllab.training.features import TrainingFeature
+from mllab.training.trainer import Tensors, Trainer
 
 
 def model():
@@ -56,7 +57,7 @@ def test_train_epoch_matches_a_plain_loop():
 
 
 def test_non_finite_loss_stops_with_message_and_keeps_last_good_checkpoint(tmp_path):
-    class Explode(Callback):
+    class Explode(TrainingFeature):
         def on_epoch_end(self, trainer, record):
             if record["epoch"] == 2:
                 with torch.no_grad():
@@ -77,7 +78,7 @@ def test_resume_ends_exactly_like_an_uninterrupted_run(tmp_path):
     full = RunDir(tmp_path / "full").create()
     trainer(cfg, full).fit(blobs(), blobs(seed=1))
 
-    class Kill(Callback):
+    class Kill(TrainingFeature):
         def on_epoch_end(self, trainer, record):
             if record["epoch"] == 3:
                 raise KeyboardInterrupt  # stands in for kill -9 after epoch 3's checkpoint
@@ -105,9 +106,19 @@ def test_best_checkpoint_and_early_stopping(tmp_path):
     assert best["val_accuracy"] == max(r["val_accuracy"] for r in history)
 
 
-def test_select_on_missing_metric_is_a_clear_error():
-    with pytest.raises(KeyError, match="val_accuracy.*data.val_fraction"):
-        trainer(cfg_for(epochs=1, select="val_accuracy")).fit(blobs())
+def test_select_without_a_validation_split_is_a_config_error_before_training():
+    t = trainer(cfg_for(epochs=1, select="val_accuracy"))
+    before = [p.clone() for p in t.model.parameters()]
+    with pytest.raises(ConfigError, match=r"^training.select: val_accuracy needs a validation split, found none; "
+                                          r"set data.val_fraction"):
+        t.fit(blobs())
+    assert all(torch.equal(a, b) for a, b in zip(before, t.model.parameters()))  # nothing trained
+
+
+def test_a_watched_metric_that_is_never_recorded_is_a_config_error_naming_the_recorded_ones():
+    with pytest.raises(ConfigError, match=r"^training.early_stopping.metric: expected a recorded metric, found "
+                                          r"'val_acc'; recorded: train_loss, train_accuracy, val_loss, val_accuracy$"):
+        trainer(cfg_for(epochs=2, early_stopping={"metric": "val_acc", "patience": 1})).fit(blobs(), blobs(seed=1))
 
 
 def test_metrics_lines_are_json_with_speed(tmp_path):
@@ -199,8 +210,6 @@ def test_val_every_evaluates_validation_every_n_epochs_and_after_the_last(every,
 
 
 def test_val_every_with_a_checkpoint_picked_on_validation_is_a_config_error():
-    from mllab.core.errors import ConfigError
-
     with pytest.raises(ConfigError, match="training.val_every: expected 1 with training.select"):
         trainer(cfg_for(epochs=2, val_every=0, select="val_accuracy"))
 
