@@ -23,7 +23,6 @@ leaves such keys out reads them from there (:func:`not_settings`).
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +30,7 @@ from pydantic_core import PydanticUndefined
 
 from mllab.core.errors import ConfigError
 from mllab.core.names import NAME_RULE, name_problem
+from mllab.core.registry import did_you_mean
 from mllab.core.yamlfile import one_line, parse_yaml
 
 MAX_KEY_DEPTH = 16  # sections nest 3-4 levels; model.params may hold a few more
@@ -96,12 +96,6 @@ def folder_named() -> AfterValidator:
     return AfterValidator(check)
 
 
-def did_you_mean(name: object, choices: list[str]) -> str:
-    """``"; did you mean epochs?"`` when a choice is close to ``name``, else ``""``."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=2, cutoff=0.6)
-    return f"; did you mean {' or '.join(close)}?" if close else ""
-
-
 def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (the keys ``key=value`` overrides use)."""
     out: dict[str, Any] = {}
@@ -147,14 +141,14 @@ def validate(model: type[BaseModel], tree: dict[str, Any]) -> BaseModel:
 
 def format_validation_error(err: ValidationError, root: type[BaseModel]) -> str:
     """One line: ``invalid config: a.b: what is wrong | c: ...``, each bad key path with the expected and
-    found value (an unknown key: the keys allowed there, and the closest one)."""
+    found value (an unknown key: the keys allowed there, and the closest one as a whole key path)."""
     problems = []
     for e in err.errors():
         path = one_line(".".join(str(p) for p in e["loc"]), 120)
         if e["type"] == "extra_forbidden":
-            allowed = _allowed_keys(root, e["loc"][:-1])
+            allowed, section = _allowed_keys(root, e["loc"][:-1]), "".join(f"{k}." for k in e["loc"][:-1])
             problems.append(f"{path}: unknown key; allowed here: {', '.join(allowed)}"
-                            f"{did_you_mean(e['loc'][-1], allowed)}")
+                            f"{did_you_mean(e['loc'][-1], allowed, prefix=section)}")
         else:
             problems.append(f"{path}: {one_line(e['msg'])} (found {one_line(repr(e.get('input')), 120)})")
     return "invalid config: " + " | ".join(problems)

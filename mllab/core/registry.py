@@ -20,11 +20,11 @@ import difflib
 import fnmatch
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from mllab.core.errors import ConfigError, UnknownNameError
 
-LISTED = 12  # up to this many registered names an unknown-name error lists them all; above, the closest ones
+LISTED = 12  # up to this many registered names an unknown-name error lists them all; above, their number
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,13 @@ class Registry:
             raise UnknownNameError(self.unknown(name)) from None
 
     def unknown(self, name: str) -> str:
-        """The message for a name not registered: every name when there are few, else the closest ones."""
+        """The message for a name not registered: every name when there are few, else their number; and the
+        closest ones (:func:`did_you_mean`)."""
         names = self.names()
         if len(names) <= LISTED:
-            return f"unknown {self.kind} {name!r}; registered: {', '.join(names) or '(none)'}"
-        close = difflib.get_close_matches(str(name), names, n=5, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
+            return f"unknown {self.kind} {name!r}; registered: {', '.join(names) or '(none)'}{did_you_mean(name, names)}"
         where = f": '{self.listing}' shows them" if self.listing else ""
-        return f"unknown {self.kind} {name!r}; {hint}({len(names)} registered{where})"
+        return f"unknown {self.kind} {name!r}{did_you_mean(name, names)} ({len(names)} registered{where})"
 
     def get(self, name: str) -> Callable[..., Any]:
         return self.entry(name).factory
@@ -117,6 +116,21 @@ class Registry:
         return len(self._entries)
 
 
+def did_you_mean(name: object, choices: Iterable[str], n: int = 3, prefix: str = "") -> str:
+    """``"; did you mean epochs?"`` naming the up to ``n`` choices closest to ``name`` (difflib), each shown after
+    ``prefix``, else ``""``: the one suggestion every unknown name gets (registered names, config keys and values).
+
+    >>> did_you_mean("epoch", ["epochs", "batch_size", "loss"], prefix="training.")
+    '; did you mean training.epochs?'
+    >>> did_you_mean("adm", ["adam", "adamw", "sgd"]), did_you_mean("zzz", ["adam"])
+    ('; did you mean adam or adamw?', '')
+    """
+    close = [prefix + c for c in difflib.get_close_matches(str(name), [str(c) for c in choices], n=n, cutoff=0.6)]
+    if not close:
+        return ""
+    return f"; did you mean {' or '.join(close) if len(close) < 3 else ', '.join(close[:-1]) + ' or ' + close[-1]}?"
+
+
 def check_params(kind: str, name: str, factory: Callable, params: dict[str, Any],
                  reserved: tuple[str, ...] = ("input_shape", "num_classes")) -> None:
     """Reject ``params`` that ``factory`` does not take, naming the allowed ones (``reserved`` are filled in
@@ -127,4 +141,5 @@ def check_params(kind: str, name: str, factory: Callable, params: dict[str, Any]
     allowed = [p for p in sig.parameters if p not in reserved]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        raise ConfigError(f"model.params: {kind} {name!r} takes no parameter {unknown}; allowed: {allowed}")
+        raise ConfigError(f"model.params: {kind} {name!r} takes no parameter {unknown}; allowed: {allowed}"
+                          f"{did_you_mean(unknown[0], allowed, prefix='model.params.')}")

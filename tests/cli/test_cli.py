@@ -40,7 +40,7 @@ def test_unknown_recipe_names_the_choices(tmp_path):
     assert proc.returncode == 2 and "unknown recipe 'no_such_recipe'" in proc.stderr
     assert "'mllab recipes list' shows them" in proc.stderr and len(proc.stderr.splitlines()) == 1
     near = mllab("train", "s003_lenet_mnist_l3", "--out", str(tmp_path), check=False)
-    suggested = near.stderr.partition("did you mean ")[2].partition("?")[0].split(", ")
+    suggested = near.stderr.partition("did you mean ")[2].partition("?")[0].replace(" or ", ", ").split(", ")
     assert near.returncode == 2 and {"s003_lenet_mnist_l1", "s003_lenet_mnist_l2"} <= set(suggested[:2])
 
 

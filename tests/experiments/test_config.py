@@ -81,7 +81,7 @@ def test_every_packaged_recipe_validates():
 
 
 def test_unknown_keys_and_names_suggest_the_closest():
-    with pytest.raises(ConfigError, match=r"training.epoch: unknown key; allowed here: .*; did you mean epochs\?$"):
+    with pytest.raises(ConfigError, match=r"training.epoch: unknown key; allowed here: .*; did you mean training.epochs\?$"):
         resolve_config({}, ["training.epoch=3"])
     with pytest.raises(ConfigError, match=r"unknown optimizer 'adm'; choose one of .*; did you mean adam or adamw\?"):
         resolve_config({}, ["optimizer.name=adm"])
