@@ -11,8 +11,8 @@ from pathlib import Path
 import mllab
 
 ROOT = Path(mllab.__file__).parent
-LAYERS = {"core": 1, "recipes": 1, "data": 2, "models": 2, "scratch": 2, "training": 2, "runs": 3, "report": 4,
-          "experiments": 5, "explain": 5, "ocr": 5, "sweep": 6, "cli": 7}  # recipes: YAML files, no code
+LAYERS = {"core": 1, "recipes": 1, "data": 2, "models": 2, "scratch": 2, "trackers": 2, "training": 2, "runs": 3,
+          "report": 4, "experiments": 5, "explain": 5, "ocr": 5, "sweep": 6, "cli": 7}  # recipes: YAML files, no code
 ROOT_LAYER = 6  # the package root is the Python API: load_dataset, create_model, load_run, train (layers 2-5)
 
 

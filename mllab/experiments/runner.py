@@ -31,6 +31,7 @@ from mllab.experiments.aggregate import write_group
 from mllab.experiments.backends import backend_for
 from mllab.experiments.executor import run_trials
 from mllab.experiments.features import check_features_given, prepare_data
+from mllab.runs.export import end_live_log, start_live_log
 from mllab.runs.group import GROUP_CONFIG, group_config, seed_dir
 from mllab.runs.liveness import INTERRUPTED, owner, refuse_if_alive
 from mllab.runs.published import published_values
@@ -248,6 +249,8 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
     except (Exception, KeyboardInterrupt) as err:
         failure = _stopped(run, summary, err)
         _close(run, root, summary, clock, record, strict=False)
+        if cfg.training.log:
+            end_live_log(run)
         if failure is not err:
             raise failure from err
         raise
@@ -263,6 +266,8 @@ def run_one(cfg, run: RunDir, root: Path, quiet: bool = False, resume: bool = Fa
             from mllab.report.html import write_report
 
             write_report(run)
+        if cfg.training.log:  # the trackers get the final metrics and figures (mllab.runs.export)
+            end_live_log(run)
     return summary
 
 
@@ -272,6 +277,8 @@ def _fit(cfg, run: RunDir, quiet: bool, resume: bool) -> dict[str, Any]:
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed % 2**32)
     splits = prepare_data(cfg.data)
+    if cfg.training.log:  # before training: a tracker that cannot be opened stops the run here
+        start_live_log(run, cfg)
     return backend_for(cfg).fit(cfg, run, splits, quiet, resume)
 
 

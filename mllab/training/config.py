@@ -35,6 +35,12 @@ def _losses():
     return registry_names("loss")  # the names without importing torch (checked against the sources)
 
 
+def _trackers():
+    from mllab.trackers import TRACKERS
+
+    return TRACKERS
+
+
 class OptimizerConfig(Section):
     name: Annotated[str, registered(_optimizers)] = "sgd"
     lr: float = Field(0.01, gt=0)
@@ -132,3 +138,10 @@ class TrainingConfig(Section):
                                                "2.4-3.3x faster NiN/LeNet-5/LSTM steps on CPUs with AMX, slower for "
                                                "depthwise convs (bench/precision.py); refused on CPUs "
                                                "without bf16 units (AVX512-BF16/AMX), where it is 6-33x slower")
+    log: list[Annotated[str, registered(_trackers)]] = not_a_setting(
+        MACHINE, default_factory=list, description="trackers the run is logged to while it trains: tensorboard, "
+        "mlflow (mllab.training.tracking; pip install 'mllab[tensorboard]' / 'mllab[mlflow]')")
+    log_dir: str | None = not_a_setting(MACHINE, None, description="training.log tensorboard: event files under "
+                                        "LOG_DIR/<experiment>/<group>/seed<k> (default: RUN/tensorboard)")
+    mlflow_uri: str | None = not_a_setting(MACHINE, None, description="training.log mlflow: the tracking URI, e.g. "
+                                           "sqlite:///mlflow.db (default: MLflow's own, MLFLOW_TRACKING_URI)")

@@ -49,7 +49,7 @@ from typing import Any
 from mllab.core.registry import Registry
 
 # the modules that register features (a new feature's module adds its name here)
-MODULES = ("augment", "averaging", "batching", "memory_format", "precision", "resize")
+MODULES = ("augment", "averaging", "batching", "memory_format", "precision", "resize", "tracking")
 
 
 def _load_features() -> None:
