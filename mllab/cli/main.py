@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from mllab.cli import ocr
+from mllab.cli import export, ocr
 from mllab.cli import sweep as sweep_cli
 from mllab.cli.errors import fail
 
@@ -234,6 +234,7 @@ app.command("explain")(explain.explain)
 app.command("probe")(explain.probe)
 data_app.command("show")(explain.data_show)
 app.command("ocr")(ocr.ocr)
+app.command("export")(export.export)
 
 
 def main() -> None:
