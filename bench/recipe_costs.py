@@ -9,16 +9,21 @@ classical backend runs them (``method: fit``); past ``FIT_LIMIT`` seconds of wal
 and 1/8 (or 1/64 and 1/32) of the training rows scaled to all of them (``method: scaled``, an estimate).
 Recipes whose data (and stand-ins) are absent are left out.
 
+Every row is timed with the allocator every mllab process trains with
+(:func:`mllab.core.allocator.keep_memory`). ``--method steps`` re-times only the rows the table holds with that
+method (after a change of the per-step cost).
+
 Recipes with a recorded run: ``--runs NAME=GROUP [...]`` takes the median CPU time of the group's completed
 seeds as the recipe's cost (``method: run``, with the thread count the seeds ran with); an estimate never
 replaces such a row.
 
-    OMP_NUM_THREADS=1 MLLAB_DATA=... python bench/recipe_costs.py [PATTERN]
+    OMP_NUM_THREADS=1 MLLAB_DATA=... python bench/recipe_costs.py [PATTERN] [--method steps|fit|scaled]
     python bench/recipe_costs.py --runs best_mnist=runs/best_mnist/20261130-...
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import multiprocessing
@@ -268,14 +273,19 @@ def from_runs(pairs: list[str]) -> None:
     OUT.write_text(yaml.safe_dump(table, sort_keys=True))
 
 
-def main(pattern: str = "*") -> None:
+def main(pattern: str = "*", method: str | None = None, out: Path = OUT) -> None:
+    from mllab.core.allocator import keep_memory
+
+    keep_memory()  # as mllab trains: freed memory kept, no page faulted in again each step (issue 31)
     torch.set_num_threads(1)
-    table = yaml.safe_load(OUT.read_text()) if OUT.is_file() else {}
+    table = yaml.safe_load(out.read_text()) if out.is_file() else {}
     env = environment()
     table["machine"] = f"{env['processor']} ({env['cpu_count']} cpus), torch {env.get('torch')}, 1 thread"
     table["command"] = COMMAND
     recipes = table.setdefault("recipes", {})
     for name in RECIPES.names(pattern):
+        if method and recipes.get(name, {}).get("method") != method:
+            continue
         if recipes.get(name, {}).get("method") == "run":  # a recorded run outranks an estimate
             print(f"{name:34s} kept: measured from run group {recipes[name].get('group')} (--runs replaces it)")
             continue
@@ -289,8 +299,14 @@ def main(pattern: str = "*") -> None:
                              "epochs": config_for(name).training.epochs}
             print(f"{name:34s} failed: {str(err).splitlines()[0][:120]}", flush=True)
         print(f"{name:34s} {recipes[name]}", flush=True)
-        OUT.write_text(yaml.safe_dump(table, sort_keys=True))  # after every recipe: a partial run keeps its rows
+        out.write_text(yaml.safe_dump(table, sort_keys=True))  # after every recipe: a partial run keeps its rows
 
 
 if __name__ == "__main__":
-    from_runs(sys.argv[2:]) if sys.argv[1:2] == ["--runs"] else main(*sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pattern", nargs="?", default="*", help="glob over recipe names")
+    parser.add_argument("--method", choices=("steps", "fit", "scaled"), help="re-time only the rows measured so")
+    parser.add_argument("--runs", nargs="+", metavar="NAME=GROUP", help="record the median cost of run groups")
+    parser.add_argument("--out", type=Path, default=OUT, help="the table to update (default: the packaged one)")
+    opts = parser.parse_args()
+    from_runs(opts.runs) if opts.runs else main(opts.pattern, opts.method, opts.out)

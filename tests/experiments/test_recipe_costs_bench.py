@@ -122,3 +122,22 @@ def test_a_time_dominated_by_a_fixed_part_is_extrapolated_linearly_not_as_a_powe
     per_row = 2.5 / 1_145
     assert math.isclose(seconds, 12.5 + per_row * (73_257 - 2_289)) and how.startswith("linearly")
     assert bench.extrapolate((625, 1_250), (1.0, 8.0), 10_000) == (8.0 * 8 ** 3, "as rows^3.00")
+
+
+def test_method_retimes_only_the_rows_measured_so_with_mllabs_allocator(bench, monkeypatch, tmp_path):
+    """``--method steps`` re-times the step-timed rows (after the per-step cost changed) and keeps the others;
+    every row is timed with the allocator mllab trains with."""
+    import yaml
+
+    table = tmp_path / "costs.yaml"
+    table.write_text(yaml.safe_dump({"recipes": {"demo": {"method": "steps", "cpu_seconds": 1.0},
+                                                 "s000_knn": {"method": "fit", "cpu_seconds": 2.0}}}))
+    allocator = []
+    monkeypatch.setattr("mllab.core.allocator.keep_memory", lambda: allocator.append(True))
+    monkeypatch.setattr(bench.torch, "set_num_threads", lambda n: None)  # this test process keeps its threads
+    monkeypatch.setattr(bench, "measure", lambda name: {"cpu_seconds": 9.0, "method": "steps", "name": name})
+    bench.main("*", "steps", table)
+    recipes = yaml.safe_load(table.read_text())["recipes"]
+    assert recipes == {"demo": {"cpu_seconds": 9.0, "method": "steps", "name": "demo"},
+                       "s000_knn": {"method": "fit", "cpu_seconds": 2.0}}
+    assert allocator == [True]
