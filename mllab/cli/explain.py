@@ -6,19 +6,42 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand
 
-METHODS_HELP = ("Comma-separated methods: saliency, guided_backprop, deconvolution, gradcam, integrated_gradients "
-                "(attribution maps of --images test images, one per class in turn), pca, tsne, pca_tsne, tsne_numpy "
-                "(embeddings of a layer's features, --samples stratified examples).")
+KINDS = {"attribution": "attribution maps of --images test images, one per class in turn",
+         "embedding": "embeddings of a layer's features, --samples stratified examples"}  # the registry's kinds
+
+
+def methods_help() -> str:
+    """The --method help: the registered explainers (:data:`mllab.explain.EXPLAINERS`), grouped by kind."""
+    from mllab.explain import EXPLAINERS
+
+    kinds = dict.fromkeys(entry.meta["kind"] for entry in EXPLAINERS)
+    groups = [f"{', '.join(EXPLAINERS.names(kind=kind))} ({KINDS.get(kind, kind)})" for kind in kinds]
+    return f"Comma-separated methods: {'; '.join(groups)}."
+
+
+class ExplainCommand(TyperCommand):
+    """``mllab explain``: its --method help is read from the explainer registry when the help is shown, not
+    when the CLI starts (the registry's modules import torch, which ``mllab --help`` does without)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        for param in self.params:
+            if param.name == "method":
+                param.help = methods_help()
+        super().format_help(ctx, formatter)
 
 
 def explain(runs: List[Path] = typer.Argument(..., help="Run folder (runs/<experiment>/<group>/seed<k>); several: "
                                                   "one grid per attribution method, a row per run (needs --out)."),
-            method: Optional[str] = typer.Option(None, "--method", "-m", help=METHODS_HELP),
+            method: Optional[str] = typer.Option(None, "--method", "-m", help="(filled by ExplainCommand)"),
             layer: Optional[List[str]] = typer.Option(None, "--layer", "-l", help="Module name (--list-layers); "
                                                       "NAME:in = its input, NAME:last = an LSTM's last step "
                                                       "(NAME:forward / NAME:backward: one direction's). Repeat."),
             images: int = typer.Option(10, "--images", "-n", min=1, help="Images for attribution maps."),
+            target: str = typer.Option("true", "--target", help="Whose evidence the attribution maps show: true "
+                                       "(each image's label), pred (the class the model predicts) or a class "
+                                       "index N."),
             split: str = typer.Option("test", "--split", help="train, val or test."),
             samples: int = typer.Option(1000, "--samples", min=3, help="Stratified examples per embedding."),
             out: Optional[Path] = typer.Option(None, "--out", help="Folder for the figures (default: RUN/explain; "
@@ -47,8 +70,8 @@ def explain(runs: List[Path] = typer.Argument(..., help="Run folder (runs/<exper
         methods = [m.strip() for m in method.split(",") if m.strip()]
         if len(runs) > 1 and out is None:
             fail(f"{len(runs)} runs make one grid per method: name its folder with --out DIR")
-        paths = (explain_runs(runs, methods, out, layer or [], images, split) if len(runs) > 1 else
-                 explain_run(runs[0], methods, layer or [], images, split, samples, out))
+        paths = (explain_runs(runs, methods, out, layer or [], images, split, target=target) if len(runs) > 1 else
+                 explain_run(runs[0], methods, layer or [], images, split, samples, out, target))
         for path in paths:
             typer.echo(f"wrote {path}")
 

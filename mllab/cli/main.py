@@ -230,7 +230,7 @@ def runs_compare(runs: list[Path] = typer.Argument(..., help="Run or group folde
 
 from mllab.cli import explain
 
-app.command("explain")(explain.explain)
+app.command("explain", cls=explain.ExplainCommand)(explain.explain)
 app.command("probe")(explain.probe)
 data_app.command("show")(explain.data_show)
 app.command("ocr")(ocr.ocr)

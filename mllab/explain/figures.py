@@ -20,36 +20,58 @@ def _shown(x: np.ndarray) -> np.ndarray:
 
 
 def attribution_grid(inputs: np.ndarray, maps: dict[str, np.ndarray], titles: Sequence[str],
-                     overlay: bool | None = None):
-    """Row 0: the inputs (titled); one row per method or model (``maps[name]`` (N, ...)): attribution
-    magnitude summed over channels, Grad-CAM (one channel) overlaid on the input in a heat colour map.
-    ``overlay``: overlay every row (True) or none (False); None: the rows whose name starts with gradcam."""
+                     overlay: bool | None = None, caption: str | None = None):
+    """Row 0: the inputs, titled (``true 3 / pred 5``); one row per method or model (``maps[name]`` (N, ...)):
+    the attribution's magnitude (summed over channels) on one scale per row, read off the row's colour bar;
+    Grad-CAM (one channel) overlaid on the input in a heat colour map; a map that is zero everywhere says so
+    in its panel. ``overlay``: overlay every row (True) or none (False); None: the rows whose name starts with
+    gradcam. ``caption``: the figure's title (whose evidence the maps show)."""
     n, rows = len(inputs), 1 + len(maps)
     images = inputs.ndim >= 3
-    fig = plotting.figure(CELL * n + 1.2, CELL * rows + 0.3)
+    fig = plotting.figure(CELL * n + 1.6, CELL * rows + (0.5 if caption else 0.3))
+    fig.set_layout_engine("constrained")
     axes = fig.subplots(rows, n, squeeze=False)
-    for j in range(n):
-        base = _shown(inputs[j]) if images else None
+    bases = [_shown(inputs[j]) if images else None for j in range(n)]
+    for j, ax in enumerate(axes[0]):
         if images:
-            axes[0, j].imshow(base, cmap="gray" if base.ndim == 2 else None, vmin=0, vmax=1)
+            ax.imshow(bases[j], cmap="gray" if bases[j].ndim == 2 else None, vmin=0, vmax=1)
         else:
-            axes[0, j].text(0.5, 0.5, "tokens", ha="center", va="center", fontsize=7)
-        axes[0, j].set_title(str(titles[j]), fontsize=7)
-        for i, (name, m) in enumerate(maps.items(), start=1):
-            a = np.abs(m[j]).sum(0) if m.ndim == 4 else np.abs(m[j])  # (H, W) or (T,)
-            a = plotting.normalize(a[None] if a.ndim == 2 else a[None, None])[0]
-            if (name.startswith("gradcam") if overlay is None else overlay) and images:
-                axes[i, j].imshow(base, cmap="gray" if base.ndim == 2 else None, vmin=0, vmax=1)
-                axes[i, j].imshow(a, cmap="jet", alpha=0.5, vmin=0, vmax=1)
-            else:
-                axes[i, j].imshow(a, cmap="hot", vmin=0, vmax=1, aspect="auto" if a.shape[0] == 1 else "equal")
-    for i, name in enumerate(["input", *maps], start=0):
+            ax.text(0.5, 0.5, "tokens", ha="center", va="center", fontsize=7)
+        ax.set_title(str(titles[j]), fontsize=7)
+    for i, (name, m) in enumerate(maps.items(), start=1):
+        on_input = images and (name.startswith("gradcam") if overlay is None else overlay)
+        _map_row(fig, axes[i], bases if on_input else None, magnitude(m))
+    for i, name in enumerate(["input", *maps]):
         axes[i, 0].set_ylabel(name, fontsize=7)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.tight_layout()
+    if caption:
+        fig.suptitle(caption, fontsize=8)
     return fig
+
+
+def magnitude(m: np.ndarray) -> np.ndarray:
+    """Attribution maps (N, C, H, W) -> (N, H, W) magnitudes summed over channels; token maps (N, T) -> |m|."""
+    return np.abs(m).sum(1) if m.ndim == 4 else np.abs(m)
+
+
+def _map_row(fig, axes, bases, a: np.ndarray) -> None:
+    """One row of magnitudes ``a`` (N, H, W) or (N, T) on the scale 0 .. the row's largest value, with its colour
+    bar; over the input images ``bases`` (a heat map, half transparent) when given."""
+    top = float(a.max()) if a.size and np.isfinite(a).all() else 0.0
+    for j, ax in enumerate(axes):
+        panel = a[j] if a.ndim == 3 else a[j][None]  # (H, W), or a token row (1, T)
+        if bases is not None:
+            ax.imshow(bases[j], cmap="gray" if bases[j].ndim == 2 else None, vmin=0, vmax=1)
+        shown = ax.imshow(panel, cmap="jet" if bases is not None else "hot", vmin=0, vmax=top or 1.0,
+                          alpha=0.5 if bases is not None else None, aspect="auto" if panel.shape[0] == 1 else "equal")
+        if not panel.any():
+            ax.text(0.5, 0.5, "all zero", transform=ax.transAxes, ha="center", va="center", fontsize=7,
+                    color="black", bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1})
+    bar = fig.colorbar(shown, ax=list(axes), fraction=0.03, pad=0.01, aspect=12)
+    bar.ax.tick_params(labelsize=6)
+    bar.set_label("|attribution|", fontsize=6)
 
 
 def embedding_scatter(points: dict[str, np.ndarray], labels: np.ndarray, classes: Sequence[str], title: str):

@@ -1,7 +1,8 @@
 """Explain a trained run: its data and model, drawn into ``RUN/explain/`` (what ``mllab explain`` runs).
 
-Attribution methods write ``<method>[-<layer>].png`` (row 0 the inputs, then the maps; Grad-CAM overlaid) and
-``.npz`` (``attributions``, ``inputs``, ``labels``, ``predictions``); several methods also write
+Attribution methods write ``<method>[-<layer>].png`` (row 0 the inputs titled ``true 3 / pred 5``, then the
+maps with a colour bar per row; Grad-CAM overlaid) and ``.npz`` (``attributions``, ``inputs``, ``labels``,
+``predictions``, ``targets``: the class each map explains, chosen by ``target``); several methods also write
 ``attribution.png`` with one row per method. Embeddings write ``<method>[-<layer>].png`` (one panel per
 layer, coloured by class) and ``.npz`` (``embeddings`` (L, N, 2), ``layers``, ``labels``, ``predictions``).
 
@@ -11,6 +12,7 @@ layer, coloured by class) and ``.npz`` (``embeddings`` (L, N, 2), ``layers``, ``
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,14 +108,48 @@ def default_layers(model, x: np.ndarray) -> list[str]:
     return [layer_table(model, torch.as_tensor(x[:1]), call_order=True)[-1][0]]
 
 
+def target_classes(target: str, y: np.ndarray, pred: np.ndarray | None, classes: Sequence[str]) -> np.ndarray:
+    """The class each image's map explains: ``true`` its label (the default), ``pred`` the model's prediction,
+    ``N`` class N for every image."""
+    if target == "true":
+        return y
+    if target == "pred":
+        if pred is None:
+            raise MllabError("--target pred: this model predicts no classes (not a classifier); use true or a "
+                             "class index")
+        return pred
+    if re.fullmatch(r"[0-9]{1,6}", target) and int(target) < len(classes):
+        return np.full_like(y, int(target))
+    raise MllabError(f"--target {target[:40]!r}: expected true, pred or a class index 0-{len(classes) - 1} "
+                     f"(the run's {len(classes)} classes: {', '.join(map(str, classes[:5]))}"
+                     f"{', ...' if len(classes) > 5 else ''})")
+
+
+def evidence(target: str, classes: Sequence[str], runs: int = 1) -> str:
+    """The figure caption that says whose evidence its maps show."""
+    if target == "true":
+        return "maps: evidence for each image's true class"
+    if target == "pred":
+        return "maps: evidence for the class " + ("the model predicts" if runs == 1 else "each run's model predicts")
+    return f"maps: evidence for class {target} ({classes[int(target)]})"
+
+
+def column_titles(classes: Sequence[str], y: np.ndarray, pred: np.ndarray | None) -> list[str]:
+    """``true 3 / pred 5`` per image (``true 3`` without predictions)."""
+    return [f"true {classes[t]}" + ("" if pred is None else f" / pred {classes[p]}")
+            for t, p in zip(y, y if pred is None else pred)]
+
+
 def file_stem(method: str, layer: str | None) -> str:
     return method if not layer else f"{method}-{layer.replace(':', '_').replace('/', '_')}"
 
 
 def explain_run(run_path, methods: Sequence[str], layers: Sequence[str] = (), images: int = 10,
-                split: str = "test", samples: int = EMBED_SAMPLES, out: Path | None = None) -> list[Path]:
+                split: str = "test", samples: int = EMBED_SAMPLES, out: Path | None = None,
+                target: str = "true") -> list[Path]:
     """Run every method on the run's ``split`` and write the figures and arrays into ``out`` (default
-    ``RUN/explain``); returns the paths written."""
+    ``RUN/explain``); attribution maps explain the class ``target`` names (:func:`target_classes`). Returns the
+    paths written."""
     run = load_run(run_path)
     for m in methods:
         EXPLAINERS.entry(m)  # unknown names fail before any work
@@ -122,40 +158,42 @@ def explain_run(run_path, methods: Sequence[str], layers: Sequence[str] = (), im
     attributions = [m for m in methods if EXPLAINERS.entry(m).meta["kind"] == "attribution"]
     written = []
     if attributions:
-        written += _attributions(model, data, attributions, list(layers), images, out)
+        written += _attributions(model, data, attributions, list(layers), images, out, target)
     for m in methods:
         if EXPLAINERS.entry(m).meta["kind"] == "embedding":
             written += _embedding(model, data, m, list(layers), samples, out, f"{row_labels([run])[0]}, {split}")
     return written
 
 
-def _attributions(model, data: Sample, methods, layers, images, out: Path) -> list[Path]:
+def _attributions(model, data: Sample, methods, layers, images, out: Path, target: str) -> list[Path]:
     pick = one_per_class(data.y, images)
     x, y = data.x[pick], data.y[pick]
     pred = predictions(model, x)
-    titles = [data.classes[t] if pred is None else f"{data.classes[t]} / {data.classes[p]}" for t, p in
-              zip(y, y if pred is None else pred)]
-    target = torch.as_tensor(y).long()  # the true class of each image
+    goal = target_classes(target, y, pred, data.classes)
+    titles, caption = column_titles(data.classes, y, pred), evidence(target, data.classes)
     maps, written = {}, []
     for m in methods:
         for layer in (layers or [None]) if EXPLAINERS.entry(m).meta.get("layer") else [None]:
-            a = attribute(model, torch.as_tensor(x), target, m, layer=layer)
+            a = attribute(model, torch.as_tensor(x), torch.as_tensor(goal).long(), m, layer=layer)
             stem = file_stem(m, layer)
             maps[stem] = a
-            written += _save(out, stem, figures.attribution_grid(x, {stem: a}, titles),
-                             attributions=a, inputs=x, labels=y, predictions=pred, method=m, layer=layer or "")
+            written += _save(out, stem, figures.attribution_grid(x, {stem: a}, titles, caption=caption),
+                             attributions=a, inputs=x, labels=y, predictions=pred, targets=goal, target=target,
+                             method=m, layer=layer or "")
     if len(maps) > 1:
-        written.append(plotting.save(figures.attribution_grid(x, maps, titles), out / "attribution.png"))
+        written.append(plotting.save(figures.attribution_grid(x, maps, titles, caption=caption),
+                                     out / "attribution.png"))
     return written
 
 
 def explain_runs(run_paths: Sequence, methods: Sequence[str], out: Path, layers: Sequence[str] = (),
-                 images: int = 10, split: str = "test", seed: int = 0) -> list[Path]:
+                 images: int = 10, split: str = "test", seed: int = 0, target: str = "true") -> list[Path]:
     """Attribution grids across runs (report 000 Fig. 6-8): per method (and Grad-CAM layer) one figure with a
     row per run, labelled by its recipe (else experiment) name, and the same ``images`` columns, chosen once
     (one per class in turn, seeded) from the first run's split; each run sees them through its own data
-    transforms and is explained for the true class. Writes ``out/<method>[-<layer>].png`` and ``.npz``
-    (``attributions`` (R, N, ...), ``runs``, ``inputs``, ``labels``, ``predictions`` (R, N))."""
+    transforms and is explained for the class ``target`` names (``pred``: each run's own prediction). Writes
+    ``out/<method>[-<layer>].png`` and ``.npz`` (``attributions`` (R, N, ...), ``runs``, ``inputs``, ``labels``,
+    ``predictions`` and ``targets`` (R, N))."""
     for m in methods:
         if EXPLAINERS.entry(m).meta["kind"] != "attribution":
             raise MllabError(f"{m!r}: grids across runs are for attribution methods "
@@ -170,20 +208,20 @@ def explain_runs(run_paths: Sequence, methods: Sequence[str], out: Path, layers:
                              f"is not the first run's ({runs[0].config.data.name}, {len(samples[0].y)}); "
                              "a grid compares runs on the same images")
     models, labels = [torch_model(run) for run in runs], row_labels(runs)
-    y = samples[0].y[pick]
-    target = torch.as_tensor(y).long()
+    y, classes = samples[0].y[pick], samples[0].classes
     pred = [predictions(model, data.x[pick]) for model, data in zip(models, samples)]
-    titles = [samples[0].classes[t] for t in y]
+    goals = [target_classes(target, y, p, classes) for p in pred]
+    titles, caption = column_titles(classes, y, None), evidence(target, classes, len(runs))
     written = []
     for m in methods:
         for layer in (layers or [None]) if EXPLAINERS.entry(m).meta.get("layer") else [None]:
-            maps = {label: attribute(model, torch.as_tensor(data.x[pick]), target, m, layer=layer)
-                    for label, model, data in zip(labels, models, samples)}
-            fig = figures.attribution_grid(samples[0].x[pick], maps, titles, overlay=m == "gradcam")
+            maps = {label: attribute(model, torch.as_tensor(data.x[pick]), torch.as_tensor(goal).long(), m, layer)
+                    for label, model, data, goal in zip(labels, models, samples, goals)}
+            fig = figures.attribution_grid(samples[0].x[pick], maps, titles, overlay=m == "gradcam", caption=caption)
             written += _save(Path(out), file_stem(m, layer), fig, attributions=np.stack(list(maps.values())),
                              runs=np.array(labels), inputs=samples[0].x[pick], labels=y,
                              predictions=None if any(p is None for p in pred) else np.stack(pred),
-                             method=m, layer=layer or "")
+                             targets=np.stack(goals), target=target, method=m, layer=layer or "")
     return written
 
 

@@ -67,11 +67,6 @@ def test_probe_writes_rows_in_depth_order(run):
     assert (run / "explain" / "probe.png").is_file()
 
 
-def test_explain_help_lists_every_registered_method():
-    out = run_mllab("explain", "--help").output
-    assert all(name in out for name in ex.EXPLAINERS.names())
-
-
 def test_several_runs_make_one_grid_per_method_with_a_row_per_run(run, tmp_path):
     run_mllab("train", "demo", "training.epochs=1", "training.threads=1", "--seeds", "1", "-q", "--out",
               str(tmp_path / "runs"))
