@@ -43,7 +43,8 @@ def run_label(run_path: Path) -> str:
 def target(kind: str, training, run_path: Path) -> str | None:
     """Where ``kind`` writes for this run, from the ``training`` config section."""
     if kind == "tensorboard":
-        return str(Path(training.log_dir) / run_label(run_path) if training.log_dir else Path(run_path) / "tensorboard")
+        folder = Path(training.log_dir) / run_label(run_path) if training.log_dir else Path(run_path) / "tensorboard"
+        return str(folder.absolute())  # the same folder when the run is resumed from elsewhere
     return training.mlflow_uri
 
 
