@@ -1,16 +1,9 @@
 """describe_search: the folders find_file searches, in its order, and which of them exist."""
 
-import doctest
-
 import pytest
 
 import mllab.data.files as files
 from mllab.data.files import MissingDataError, SearchDir, candidate_paths, describe_search, find_file
-
-
-def test_docstring_examples():
-    result = doctest.testmod(files, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_lists_the_folders_find_file_searches_in_its_order(tmp_path, monkeypatch):
