@@ -15,15 +15,8 @@ Methods are registered in :data:`EXPLAINERS` (``mllab explain --help``); run-lev
 from mllab.explain import tsne_numpy  # noqa: F401  (registers the tsne_numpy embedding)
 from mllab.explain.attribution import attribute
 from mllab.explain.embedding import embed
-from mllab.models.hooks import LayerRecorder, features, layer_table
+from mllab.explain.probes import probe
 from mllab.explain.registry import EXPLAINERS
+from mllab.models.hooks import LayerRecorder, features, layer_table
 
 __all__ = ["EXPLAINERS", "LayerRecorder", "attribute", "embed", "features", "layer_table", "probe"]
-
-
-def probe(run, layers=None):
-    """Linear, kNN and separability scores per layer of a trained run: see :func:`mllab.explain.probes.probe` (``run``: a Run or
-    a run folder)."""
-    from mllab.explain.probes import probe as run_probe
-
-    return run_probe(run, layers)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mllab.core.errors import MllabError
 from mllab.data.glyphs import normalize_glyph
 from mllab.data.handwritten36 import CLASSES
 from mllab.ocr.classifier import Classifier, choose_run
@@ -148,16 +149,21 @@ def _mean_confidence(probs: np.ndarray) -> float:
     return float(probs.max(1).mean()) if len(probs) else 0.0
 
 
-def read(image, model: str | Path | None = None, classifier: Classifier | None = None,
+def read(image, run: str | Path | None = None, classifier: Classifier | None = None,
          max_pixels: int = DEFAULT_MAX_PIXELS) -> Page:
-    """Read a handwritten page (path, PIL image or array): a :class:`~mllab.ocr.page.Page`.
+    """Read a handwritten page (path, PIL image or array): a :class:`~mllab.ocr.page.Page` (``.text``,
+    ``.lines``, ``.chars``, ``.mean_confidence``, ``.warnings``).
 
-    ``model``: a run folder of the ``ocr_handwritten36`` recipe; default the classifier shipped with mllab
-    (checksum-verified; nothing is taken from the working directory). ``max_pixels``: a larger page file is
-    refused before it is decoded (:class:`~mllab.ocr.image.PageError`, as is a damaged one).
+    ``run``: a run folder of the ``ocr_handwritten36`` recipe to read with; default the classifier shipped with
+    mllab (checksum-verified; nothing is taken from the working directory). ``classifier``: one already loaded
+    (:class:`~mllab.ocr.classifier.Classifier`), so that reading many pages loads the checkpoint once.
+    ``max_pixels``: a larger page file is refused before it is decoded (:class:`~mllab.ocr.image.PageError`, as
+    is a damaged one).
     """
+    if run is not None and classifier is not None:
+        raise MllabError("ocr read: give the run folder or a loaded classifier, not both")
     grey, warnings = load_page(image, max_pixels)
-    return read_grey(grey, classifier or Classifier(choose_run(model)), warnings)
+    return read_grey(grey, classifier or Classifier(choose_run(run)), warnings)
 
 
 def read_grey(grey: np.ndarray, classifier: Classifier, warnings: list[str] | None = None) -> Page:

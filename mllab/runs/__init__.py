@@ -4,3 +4,8 @@ Everything a report, an explanation or a later evaluation needs is read back
 from a run folder through this package; it imports only the layers below it
 (core, data, models, scratch, train).
 """
+
+from mllab.core.exports import passthrough
+
+__all__ = ["Run", "load_run"]
+__getattr__, __dir__ = passthrough(globals(), {"Run": "mllab.runs.load", "load_run": "mllab.runs.load"})

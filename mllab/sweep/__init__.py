@@ -13,3 +13,8 @@
 >>> parse_grid(["optimizer.lr=0.1,0.01"])
 {'optimizer.lr': ['0.1', '0.01']}
 """
+
+from mllab.core.exports import passthrough
+
+__all__ = ["run_sweep"]
+__getattr__, __dir__ = passthrough(globals(), {"run_sweep": "mllab.sweep.sweep"})
