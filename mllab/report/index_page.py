@@ -56,6 +56,7 @@ INDEX_SCRIPT = """
   if (params.get('metric')) { metric.value = params.get('metric'); }
   rows.forEach(function (r) { var c = r.querySelector('input.pick'); c.checked = wanted.indexOf(r.dataset.id) >= 0;
                               c.toggleAttribute('checked', c.checked); });
+  function esc(text) { return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }  // plotly reads tags
   function picked() { return rows.filter(function (r) { return r.querySelector('input.pick').checked; })
                                  .map(function (r) { return r.dataset.id; }); }
   function remember() {
@@ -74,7 +75,7 @@ INDEX_SCRIPT = """
     var ids = picked(), m = metric.value, div = document.getElementById('overlay');
     var traces = ids.filter(function (id) { return curves[id] && curves[id][m]; }).map(function (id) {
       var c = curves[id][m];
-      return {type: 'scatter', mode: c[0].length < 30 ? 'lines+markers' : 'lines', name: id, x: c[0], y: c[1]};
+      return {type: 'scatter', mode: c[0].length < 30 ? 'lines+markers' : 'lines', name: esc(id), x: c[0], y: c[1]};
     });
     document.getElementById('picked').textContent = ids.length ? traces.length + ' of ' + ids.length +
       ' ticked runs have ' + m + ': ' + ids.join(', ') : 'no run ticked';
@@ -82,7 +83,7 @@ INDEX_SCRIPT = """
     var last = Math.max.apply(null, traces.map(function (t) { return Math.max.apply(null, t.x); }));
     Plotly.react(div, traces, {height: 420, margin: {l: 55, r: 10, t: 10, b: 45}, showlegend: true,
       legend: {orientation: 'h', y: -0.2}, xaxis: {title: {text: 'epoch'}, dtick: Math.max(1, Math.ceil(last / 8))},
-      yaxis: {title: {text: m}}}, {responsive: true, displaylogo: false});
+      yaxis: {title: {text: esc(m)}}}, {responsive: true, displaylogo: false});
   }
   box.addEventListener('input', function () { filter(); remember(); });
   metric.addEventListener('change', function () { overlay(); remember(); });

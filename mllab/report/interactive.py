@@ -14,6 +14,7 @@ False
 
 from __future__ import annotations
 
+import html
 import importlib.resources
 import math
 import os
@@ -42,12 +43,21 @@ document.querySelectorAll('div.plot').forEach(function (div) {
 
 
 def assets_root(folder: Path) -> Path:
-    """The runs root a page in ``folder`` belongs to: the nearest folder up holding ``index.sqlite``
-    (``folder`` itself when none does, e.g. a run copied out of its root)."""
+    """The runs root a page in ``folder`` belongs to: the nearest folder up holding ``index.sqlite``; before
+    the run is recorded there (a sweep's driver records its trials after they finish), the one the layout
+    says: ``root/<experiment>/<group>/seed<k>``, ``root/<experiment>/<sweep>/<setting>/seed<k>``. A folder
+    that is none of these (a run copied out of its root) is its own."""
     folder = Path(folder).resolve()
     for up in (folder, *folder.parents):
         if (up / "index.sqlite").is_file():
             return up
+    f = folder
+    if (f / "summary.json").is_file() or (f / "metrics.jsonl").is_file():
+        f = f.parent  # a run: its group
+    if (f.parent / "sweep.yaml").is_file():
+        f = f.parent  # a sweep's setting: the sweep
+    if any((f / name).is_file() for name in ("sweep.yaml", "group.yaml", "aggregate.json")):
+        return f.parent.parent
     return folder
 
 
@@ -64,9 +74,17 @@ def plotly_script(folder: Path) -> str:
 
 
 def finite(value: Any) -> Any:
-    """``value`` with every NaN or infinity (a diverged run's loss) as None: JSON has no NaN."""
+    """``value`` as the figures' JSON holds it: every NaN or infinity (a diverged run's loss) as None (JSON has
+    no NaN), and ``&``, ``<``, ``>`` in texts as entities: plotly reads tags in names and labels as its own
+    rich text (``<b>``, ``<a href>``), and a name a user set is shown as typed.
+
+    >>> finite({"name": "e<b>x", "y": [1.0, float("nan")]})
+    {'name': 'e&lt;b&gt;x', 'y': [1.0, None]}
+    """
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
     if isinstance(value, dict):
         return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
