@@ -21,14 +21,15 @@ from mllab.core.names import under
 from mllab.core.yamlfile import read_yaml
 from mllab.experiments.aggregate import write_group
 from mllab.experiments.recipes import config_for
-from mllab.experiments.runner import record_in_index
+from mllab.experiments.executor import check_executor, executor_for, threads_per_worker
+from mllab.experiments.ray_executor import check_address
+from mllab.experiments.runner import record_in_index, run_trial
 from mllab.experiments.stand_in import apply_stand_in
 from mllab.runs.group import GROUP_CONFIG
 from mllab.runs.liveness import is_alive, owner, refuse_if_alive
 from mllab.report.selection import requested
 from mllab.runs.rundir import RunDir
 from mllab.sweep import plan
-from mllab.sweep.executors import check_address, check_executor, execute, threads_per_worker
 
 log = logging.getLogger(__name__)
 SWEEP_FILE = "sweep.yaml"
@@ -86,10 +87,15 @@ def run_sweep(target: str, overrides: list[str], grid_items: list[str], seeds: i
         if summary.get("run_id"):
             record_in_index(root, summary)
 
-    execute(executor, jobs, workers, threads, done, address)
+    executor_for(executor, workers, threads, address).run(train_trial, jobs, done)
     failed = [k for k in range(len(trials)) if summaries.get(k, {}).get("status") != "completed"]
     write_plan(*plan_args, "failed" if failed else "completed")
     return finish(folder, root, setting_cfgs, names, trials, summaries, seeds)
+
+
+def train_trial(cfg, path: Path, root: Path, quiet: bool, resume: bool) -> dict[str, Any]:
+    """One trial, in whichever worker the executor runs it; the driver records it in the index (``done``)."""
+    return run_trial(cfg, RunDir(path), root, quiet=quiet, resume=resume, record=False)
 
 
 def refuse_if_running(folder: Path) -> None:

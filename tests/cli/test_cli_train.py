@@ -84,7 +84,7 @@ def test_more_jobs_than_cores_warns(tmp_path):
     jobs = (os.cpu_count() or 1) + 1
     proc = mllab("train", "demo", "training.epochs=1", "--seeds", "2", "--jobs", str(jobs), "--out", str(tmp_path),
                  "--quiet")
-    assert f"--jobs {jobs} on {os.cpu_count()} CPU cores" in proc.stderr
+    assert f"{jobs} trials at a time x 1 torch threads on {os.cpu_count()} CPU cores" in proc.stderr
 
 
 def test_a_numpy_run_whose_loss_blows_up_is_recorded_as_diverged(tmp_path):

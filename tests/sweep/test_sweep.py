@@ -10,7 +10,7 @@ from mllab.experiments.runner import run_one
 from mllab.runs.liveness import owner
 from mllab.runs.rundir import RunDir
 from mllab.sweep import plan
-from mllab.sweep.executors import threads_per_worker
+from mllab.experiments.executor import threads_per_worker
 from mllab.sweep.sweep import SweepRunningError, run_sweep
 
 FAST = ["training.epochs=1", "output.figures=false", "training.batch_size=128"]
@@ -45,7 +45,7 @@ def test_more_threads_than_cores_warns(caplog):
         assert threads_per_worker(4, cores=8) == 2
         assert not caplog.records
         assert threads_per_worker(4, asked=4, cores=8) == 4
-    assert "4 workers x 4 torch threads on 8 CPU cores" in caplog.text
+    assert "4 trials at a time x 4 torch threads on 8 CPU cores" in caplog.text
 
 
 @pytest.fixture(scope="module")
