@@ -54,6 +54,7 @@ def test_the_setting_chosen_on_validation_is_marked_and_its_published_row_shown(
     assert "the setting chosen on val_accuracy" in md and "0.9855 +- 0.00105 | lr0.01 |" in md
     page = write_sweep_report(folder).read_text()
     assert '<tr class="best"><td><a href="lr0.01/report.html">lr0.01</a>' in page
+    assert page.index('href="lr0.01/report.html"') < page.index('href="lr0.1/report.html"')  # best first
     assert "Published vs measured" in page and "--metric" not in page  # the default chose
 
 
