@@ -1,9 +1,12 @@
 """Read handwritten pages: find the characters, classify each crop, print the text, score it (issue 17).
 
 >>> import mllab.ocr
->>> page = mllab.ocr.read("page.jpg")  # doctest: +SKIP
->>> page.text, page.lines, page.chars[0]  # doctest: +SKIP
-('TO DO LIST\\n...', ['TO DO LIST', ...], Char(box=(744, 12, 800, 96), text='T', confidence=0.99, line=0, word=0))
+>>> from PIL import Image, ImageDraw
+>>> page_image = Image.new("L", (480, 110), 255)  # or a path: mllab.ocr.read("page.jpg")
+>>> ImageDraw.Draw(page_image).text((20, 20), "HELLO   42", fill=0, font_size=56)
+>>> page = mllab.ocr.read(page_image)
+>>> page.text, page.lines, page.chars[0]
+('HELLO 42', ['HELLO 42'], Char(box=(25, 36, 57, 75), text='H', confidence=0.99..., line=0, word=0))
 
 Reading many pages, load the classifier once (``mllab.ocr.read`` is :func:`mllab.ocr.reader.read`):
 
