@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mllab.core.table import number
+
 _ORDER = ("test_", "val_", "train_")  # the headline split first
 
 
@@ -53,7 +55,7 @@ def summary_lines(run_path: Path, s: dict[str, Any]) -> list[str]:
     if final:
         lines.append("final metrics:")
         rank = {m: next((i for i, p in enumerate(_ORDER) if m.startswith(p)), len(_ORDER)) for m in final}
-        lines += [f"  {m:22s} {_number(final[m])}" for m in sorted(final, key=lambda m: (rank[m], m))]
+        lines += [f"  {m:22s} {number(final[m], m)}" for m in sorted(final, key=lambda m: (rank[m], m))]
     return lines
 
 
@@ -62,10 +64,6 @@ def _join(first: Any, *rest: Any) -> str | None:
         return None
     extra = ", ".join(str(r) for r in rest if r)
     return f"{first} ({extra})" if extra else str(first)
-
-
-def _number(v: Any) -> str:
-    return f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
 def _count(v: Any, unit: str) -> str | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import typer
+
+from mllab.cli.stopping import sigterm_interrupts
 
 
 def sweep(
@@ -39,16 +40,13 @@ def sweep(
 
     if "=" in args[0]:
         fail("name a recipe (mllab recipes list) or a YAML config file first, then key=value overrides")
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with user_errors():
+        with sigterm_interrupts(), user_errors():
             result = run_sweep(args[0], list(args[1:]), grid, seeds, executor, workers, address, out, quiet,
                                metric=metric, mode=mode)
     except KeyboardInterrupt:
         typer.echo("interrupted; finished trials are kept: run the same command again to resume the sweep", err=True)
         raise typer.Exit(130) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     trials = result["trials"]
     done = sum(t.get("status") == "completed" for t in trials)
     typer.echo(f"sweep: {done} of {len(trials)} trials completed in {result['folder']}")
@@ -61,7 +59,3 @@ def sweep(
             if t.get("status") != "completed":
                 typer.echo(f"error: {t.get('path', '?')} {t.get('status', 'not run')}: {t.get('error', '')}", err=True)
         raise typer.Exit(1)
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt

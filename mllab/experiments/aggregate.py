@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mllab.core.files import atomic_write_text
+from mllab.core.table import Table, number
 from mllab.runs.published import dataset_note, lookup, published_text, run_metric
 from mllab.runs.seed_stats import STD_DDOF, STD_LABEL, best_over_seeds, summarize
 
@@ -34,28 +35,36 @@ def published_vs_measured(ids: list[str], table: dict[str, dict[str, float]]) ->
     return rows
 
 
-def _num(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def markdown_table(cfg, table: dict[str, dict[str, Any]], comparison: list[dict[str, Any]]) -> str:
-    lines = [f"# {cfg.experiment}: {cfg.model.name} on {cfg.data.name}", "",
-             f"| metric | mean | {STD_LABEL} | best seed | n |", "|---|---:|---:|---:|---:|"]
-    for m, t in table.items():
-        lines.append(f"| {m} | {t['mean']:.4f} | {_num(t['std'], '.4g')} | {best_over_seeds(m, t):.4f} | {t['n']} |")
+    """``table.md``: the seed table, then published vs measured (with the dataset note) when there is one."""
+    parts = [f"# {cfg.experiment}: {cfg.model.name} on {cfg.data.name}", "", seed_table(table).markdown()]
     if comparison:
-        lines += ["", "| published id | published model | dataset | metric | published "
-                      f"| this {cfg.model.name} (mean +- {STD_LABEL}) |",
-                  "|---|---|---|---|---:|---:|"]
-        for c in comparison:
-            ours = c["measured"]
-            measured = f"{ours['mean']:.4f} +- {_num(ours['std'], '.4f')}" if ours else "-"
-            lines.append(f"| {c['id']} | {c['model']} | {c['dataset']} | {c['metric']} "
-                         f"| {published_text(c['published'], c.get('published_std'))} | {measured} |")
+        parts += ["", comparison_table(cfg.model.name, comparison).markdown()]
         note = dataset_note(cfg.data.name, [c["dataset"] for c in comparison], cfg.data.stands_in_for)
         if note:
-            lines.append(f"\n{note}")
-    return "\n".join(lines) + "\n"
+            parts.append(f"\n{note}")
+    return "\n".join(parts) + "\n"
+
+
+def seed_table(table: dict[str, dict[str, Any]]) -> Table:
+    """Each metric's mean, sample std, best seed and seed count, at the metric's precision."""
+    rows = [[m, number(t["mean"], m), number(t["std"], m), number(best_over_seeds(m, t), m), t["n"]]
+            for m, t in table.items()]
+    return Table(["metric", "mean", STD_LABEL, "best seed", "n"], rows, right={"mean", STD_LABEL, "best seed"})
+
+
+def comparison_table(model: str, comparison: list[dict[str, Any]]) -> Table:
+    """Published vs this model's mean +- sample std, one row per published number."""
+    measured = f"this {model} (mean +- {STD_LABEL})"
+    rows = [[c["id"], c["model"], c["dataset"], c["metric"], published_text(c["published"], c.get("published_std")),
+             mean_std(c["measured"], c["metric"])] for c in comparison]
+    return Table(["published id", "published model", "dataset", "metric", "published", measured], rows,
+                 right={"published", measured})
+
+
+def mean_std(stats: dict[str, Any] | None, metric: str) -> str:
+    """``mean +- std`` of a metric's seed statistics (``-`` when it was not measured)."""
+    return f"{number(stats['mean'], metric)} +- {number(stats['std'], metric)}" if stats else "-"
 
 
 def write_group(group: Path, cfg, summaries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from mllab.core.config import flatten
+from mllab.core.table import Table, number
 from mllab.core.yamlfile import read_yaml
 from mllab.runs.config import NOT_SETTINGS
 from mllab.runs.published import published_rows, published_text, run_metric
@@ -157,33 +158,33 @@ def collect(root: Path, experiment: str | None = None, min_seeds: int = 1, lates
     return sorted(rows, key=lambda r: order.get(r.published_id, len(order)))
 
 
+HEADER = ["experiment", "published id", "published (mean +- std, runs)",
+          "ours (mean +- sample std, seeds; best seed)", "ours - published", "Welch p", "epochs", "s per seed",
+          "dataset", "command"]
+
+
+def table(rows: list[Row]) -> Table:
+    """The rows as a :class:`~mllab.core.table.Table` (numbers at their metric's precision)."""
+    cells = [[r.experiment, r.published_id, _published_cell(r), _ours_cell(r),
+              number(r.ours - r.published, r.metric, signed=True) if r.comparable else "not comparable",
+              r.p_value, r.epochs, round(r.seconds_per_seed),
+              r.dataset if r.dataset == r.published_dataset else f"{r.dataset} (published: {r.published_dataset})",
+              f"`{r.command}`"] for r in rows]
+    return Table(HEADER, cells, right=set(HEADER[2:8]))
+
+
 def markdown(rows: list[Row]) -> str:
-    lines = ["| experiment | published id | published (mean +- std, runs) | ours (mean +- sample std, seeds; best seed) "
-             "| ours - published | Welch p | epochs | s per seed | dataset | command |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
-    for r in rows:
-        lines.append(" | ".join([
-            f"| {r.experiment}", r.published_id, _published_cell(r), _ours_cell(r),
-            _num(r.ours - r.published, r.metric, signed=True) if r.comparable else "not comparable",
-            "-" if r.p_value is None else f"{r.p_value:.2g}",
-            r.epochs, f"{r.seconds_per_seed:.0f}",
-            r.dataset if r.dataset == r.published_dataset else f"{r.dataset} (published: {r.published_dataset})",
-            f"`{r.command}` |"]))
-    return "\n".join(lines) + "\n"
+    return table(rows).markdown() + "\n"
 
 
 def _ours_cell(r: Row) -> str:
     if r.seeds == 1:
-        return f"{_num(r.ours, r.metric)} (1 seed)"
-    return f"{_num(r.ours, r.metric)} +- {_num(r.ours_std, r.metric)} ({r.seeds}; {_num(r.ours_best, r.metric)})"
+        return f"{number(r.ours, r.metric)} (1 seed)"
+    return (f"{number(r.ours, r.metric)} +- {number(r.ours_std, r.metric)} ({r.seeds}; "
+            f"{number(r.ours_best, r.metric)})")
 
 
 def _published_cell(r: Row) -> str:
     if r.published is None:
         return "qualitative"
     return published_text(r.published, r.published_std) + (f" ({r.published_n})" if r.published_n else "")
-
-
-def _num(value: float, metric: str, signed: bool = False) -> str:
-    digits = 2 if "psnr" in metric else 4
-    return f"{value:{'+' if signed else ''}.{digits}f}"

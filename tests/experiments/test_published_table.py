@@ -84,7 +84,7 @@ def test_a_loss_s_best_seed_is_its_lowest_and_one_seed_has_no_std(tmp_path):
                   "final": {"test_loss": loss}} for k, loss in enumerate((0.3, 0.1, 0.2))]
     table = write_group(tmp_path / "g", cfg, summaries)["table"]
     assert best_over_seeds("test_loss", table["test_loss"]) == 0.1
-    assert "| test_loss | 0.2000 | 0.1 | 0.1000 | 3 |" in (tmp_path / "g" / "table.md").read_text()
+    assert "| test_loss | 0.2000 | 0.1000 | 0.1000 | 3 |" in (tmp_path / "g" / "table.md").read_text()
     one = write_group(tmp_path / "one", cfg, summaries[:1])
     assert one["table"]["test_loss"]["std"] is None
     assert "| test_loss | 0.3000 | - | 0.3000 | 1 |" in (tmp_path / "one" / "table.md").read_text()
