@@ -13,12 +13,19 @@ Every row is timed with the allocator every mllab process trains with
 (:func:`mllab.core.allocator.keep_memory`). ``--method steps`` re-times only the rows the table holds with that
 method (after a change of the per-step cost).
 
+``--rescale BEFORE.yaml AFTER.yaml`` re-times the packaged step-timed rows by a change measured in pairs rather
+than by absolute times: two tables of the same recipes timed minutes apart (e.g. with ``MLLAB_MALLOC=system`` and
+without, order alternating), each row's training steps and evaluation rows scaled by their own ratio, the epochs
+taken from the recipe as it is now. For a loaded machine, whose absolute CPU times are inflated by other jobs
+while a ratio measured in pairs is not.
+
 Recipes with a recorded run: ``--runs NAME=GROUP [...]`` takes the median CPU time of the group's completed
 seeds as the recipe's cost (``method: run``, with the thread count the seeds ran with); an estimate never
 replaces such a row.
 
     OMP_NUM_THREADS=1 MLLAB_DATA=... python bench/recipe_costs.py [PATTERN] [--method steps|fit|scaled]
     python bench/recipe_costs.py --runs best_mnist=runs/best_mnist/20261130-...
+    python bench/recipe_costs.py --rescale /tmp/costs-system.yaml /tmp/costs-mllab.yaml
 """
 
 from __future__ import annotations
@@ -81,14 +88,14 @@ def torch_cost(cfg, splits, spec) -> dict:
 
 
 def numpy_cost(cfg, splits, spec) -> dict:
-    from mllab.experiments.backends.numpy_backend import LOSS_NAMES, is_reconstruction, scratch_optimizer
+    from mllab.experiments.backends.numpy_backend import is_reconstruction, scratch_optimizer
     from mllab.scratch import train as st
 
     model, bs = spec.build(), cfg.training.batch_size
     n = min(len(splits.train), bs * (STEPS + 1))
     reconstruct = is_reconstruction(cfg)  # an autoencoder's target is its input, as the backend trains it
     x, y = splits.train.x[:n], None if reconstruct else splits.train.y[:n]
-    opt, loss = scratch_optimizer(model, cfg), "mse" if reconstruct else LOSS_NAMES[cfg.training.loss]
+    opt, loss = scratch_optimizer(model, cfg), "mse" if reconstruct else cfg.training.loss
     part = lambda a, s: None if a is None else a[s]  # noqa: E731
     st.fit_epoch(model, opt, x[:bs], part(y, slice(bs)), batch_size=bs, rng=np.random.default_rng(0),
                  loss=loss)  # warm-up
@@ -273,6 +280,32 @@ def from_runs(pairs: list[str]) -> None:
     OUT.write_text(yaml.safe_dump(table, sort_keys=True))
 
 
+def rescale(before: Path, after: Path, out: Path = OUT) -> None:
+    """Scale each packaged ``steps`` row that both tables timed by ``after`` / ``before`` (steps and evaluation
+    separately), for the epochs its recipe has now."""
+    table = yaml.safe_load(out.read_text())
+    old_rows, new_rows = (yaml.safe_load(p.read_text())["recipes"] for p in (before, after))
+    for name, row in table["recipes"].items():
+        pair = old_rows.get(name, {}), new_rows.get(name, {})
+        if row.get("method") != "steps" or not all(r.get("step_seconds") and r.get("cpu_seconds") for r in pair):
+            continue
+        step_ratio = pair[1]["step_seconds"] / pair[0]["step_seconds"]
+        eval_ratio = evaluation_seconds(pair[1]) / max(evaluation_seconds(pair[0]), 1e-9)
+        epochs = config_for(name).training.epochs
+        step = row["step_seconds"] * step_ratio
+        seconds = epochs * row["steps_per_epoch"] * step + evaluation_seconds(row) * eval_ratio
+        row.update(cpu_seconds=round(seconds, 1), step_seconds=round(step, 5), epochs=epochs,
+                   note=f"rescaled: steps x {step_ratio:.2f}, evaluation x {eval_ratio:.2f} (paired, {after.name} / "
+                        f"{before.name})")
+        print(f"{name:34s} {row}", flush=True)
+    out.write_text(yaml.safe_dump(table, sort_keys=True))
+
+
+def evaluation_seconds(row: dict) -> float:
+    """The part of a ``steps`` row's seconds that is not training steps (validation and test rows)."""
+    return max(row["cpu_seconds"] - row["epochs"] * row["steps_per_epoch"] * row["step_seconds"], 0.0)
+
+
 def main(pattern: str = "*", method: str | None = None, out: Path = OUT) -> None:
     from mllab.core.allocator import keep_memory
 
@@ -307,6 +340,13 @@ if __name__ == "__main__":
     parser.add_argument("pattern", nargs="?", default="*", help="glob over recipe names")
     parser.add_argument("--method", choices=("steps", "fit", "scaled"), help="re-time only the rows measured so")
     parser.add_argument("--runs", nargs="+", metavar="NAME=GROUP", help="record the median cost of run groups")
+    parser.add_argument("--rescale", nargs=2, type=Path, metavar=("BEFORE", "AFTER"),
+                        help="scale the step-timed rows by AFTER / BEFORE, two tables timed in pairs")
     parser.add_argument("--out", type=Path, default=OUT, help="the table to update (default: the packaged one)")
     opts = parser.parse_args()
-    from_runs(opts.runs) if opts.runs else main(opts.pattern, opts.method, opts.out)
+    if opts.runs:
+        from_runs(opts.runs)
+    elif opts.rescale:
+        rescale(*opts.rescale, opts.out)
+    else:
+        main(opts.pattern, opts.method, opts.out)

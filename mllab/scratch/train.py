@@ -33,7 +33,9 @@ from mllab.scratch.layers import Conv2d, Dropout, Module, Sequential
 from mllab.scratch.optim import Optimizer
 from mllab.scratch.tensor import Tensor, no_grad
 
-LOSSES = Registry("scratch loss")  # fn(output: Tensor, y: ndarray) -> scalar Tensor, mean over the batch
+# fn(output: Tensor, y: ndarray) -> scalar Tensor, mean over the batch. The names and their meaning are the torch
+# engine's (mllab.training.losses.LOSSES), so a config's training.loss means the same in both engines (tested).
+LOSSES = Registry("scratch loss")
 
 
 def check_finite(a: np.ndarray, what: str, step: int) -> None:
@@ -53,11 +55,11 @@ def _targets(out: Tensor, y: np.ndarray) -> np.ndarray:
     return y.astype(out.dtype, copy=False)
 
 
-LOSSES.add("cross_entropy", F.cross_entropy)
-LOSSES.add("mse", lambda out, y: F.mse_loss(out, _targets(out, y)))
-LOSSES.add("l1", lambda out, y: F.l1_loss(out, _targets(out, y)))
-LOSSES.add("bce", lambda out, y: F.binary_cross_entropy(out, _targets(out, y)))
-LOSSES.add("bce_logits", lambda out, y: F.binary_cross_entropy_with_logits(out, _targets(out, y)))
+LOSSES.add("cross_entropy", F.cross_entropy)  # softmax cross-entropy on logits
+LOSSES.add("mse_onehot", lambda out, y: F.mse_loss(out, _targets(out, y)))  # against one-hot labels
+LOSSES.add("mse", lambda out, y: F.mse_loss(out, y.astype(out.dtype, copy=False)))  # against a real target
+LOSSES.add("l1", lambda out, y: F.l1_loss(out, _targets(out, y)))  # against one-hot labels
+LOSSES.add("bce", lambda out, y: F.binary_cross_entropy_with_logits(out, _targets(out, y)))  # sigmoid per class
 
 
 @LOSSES.register("half_sse")

@@ -21,7 +21,7 @@ def test_registered_model_builds_runs_and_backpropagates(name):
     assert out.dtype == np.float32  # factories build float32 networks
     if meta["task"] == "classify":
         assert out.shape == (3, k)
-        loss = LOSSES.get("mse")(out, np.array([0, 1, 1]))
+        loss = LOSSES.get("mse_onehot")(out, np.array([0, 1, 1]))
     else:
         assert out.shape == x.shape and 0 <= out.data.min() and out.data.max() <= 1
         loss = LOSSES.get("mse")(out, x)

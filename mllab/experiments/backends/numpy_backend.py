@@ -5,6 +5,8 @@ trainer: ``metrics.jsonl`` per epoch, ``checkpoints/last.npz`` every epoch
 (parameters, optimizer state, epoch, RNG state), ``best.npz`` by
 ``training.select``. Schedules are applied per epoch (the factor at the
 epoch's start); penalties are not supported here (use ``optimizer.weight_decay``).
+``training.loss`` names the same loss as in the torch engine (:data:`mllab.scratch.train.LOSSES` uses the torch
+engine's names; ``nll`` has no NumPy version).
 """
 
 from __future__ import annotations
@@ -21,10 +23,6 @@ from mllab.core.files import atomic_write_text
 from mllab.core.metrics import psnr_from_mse
 from mllab.experiments.backends import BACKENDS, build_for_run
 from mllab.runs.predictions import save_predictions
-
-# config loss name -> scratch loss name (report 004's half_sse is the same name in both)
-LOSS_NAMES = {"cross_entropy": "cross_entropy", "mse_onehot": "mse", "l1": "l1", "bce": "bce_logits",
-              "half_sse": "half_sse", "mse": "mse"}
 
 
 def scratch_optimizer(model, cfg):
@@ -44,9 +42,11 @@ def _check_supported(cfg) -> None:
     if cfg.penalty.l1 or cfg.penalty.l2:
         raise ConfigError("penalty.l1/l2 are not supported by model.backend=numpy; use optimizer.weight_decay "
                          "(L2 with coefficient l2 equals weight_decay = 2 * l2 under SGD)")
-    if cfg.training.loss not in LOSS_NAMES:
-        raise ConfigError(f"training.loss={cfg.training.loss!r} is not available with model.backend=numpy; "
-                         f"choose one of {sorted(LOSS_NAMES)}")
+    from mllab.scratch.train import LOSSES
+
+    if cfg.training.loss not in LOSSES:
+        raise ConfigError(f"training.loss: {cfg.training.loss!r} is not available with model.backend=numpy; "
+                          f"choose one of {', '.join(LOSSES.names())} (or model.backend=torch)")
     from mllab.training import augment
 
     if augment.enabled(cfg.training.augment):
@@ -64,7 +64,7 @@ class NumpyBackend:
         from mllab.scratch import train as st
 
         reconstruct = is_reconstruction(cfg)
-        loss = "mse" if reconstruct else LOSS_NAMES[cfg.training.loss]
+        loss = "mse" if reconstruct else cfg.training.loss
         return _scores(st, run.model(checkpoint), splits.test, reconstruct, loss, "test")
 
 
@@ -83,7 +83,7 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     model = build_for_run(cfg, run, splits)
     opt = scratch_optimizer(model, cfg)
     reconstruct = is_reconstruction(cfg)
-    loss = LOSS_NAMES[cfg.training.loss] if not reconstruct else "mse"
+    loss = "mse" if reconstruct else cfg.training.loss
     x, y = splits.train.x, None if reconstruct else splits.train.y
     factor = lr_factor_fn(cfg.schedule, cfg.training.epochs)
     run.write_env({"device": "cpu", "backend": "numpy", "data": splits.dataset.summary()})
