@@ -141,3 +141,22 @@ def test_method_retimes_only_the_rows_measured_so_with_mllabs_allocator(bench, m
     assert recipes == {"demo": {"cpu_seconds": 9.0, "method": "steps", "name": "demo"},
                        "s000_knn": {"method": "fit", "cpu_seconds": 2.0}}
     assert allocator == [True]
+
+
+def test_rescale_scales_steps_and_evaluation_by_their_paired_ratios(bench, tmp_path):
+    """A per-step change measured in pairs on a loaded machine re-times the packaged rows; rows not timed in both
+    tables, and rows of other methods, stay as they were."""
+    import yaml
+
+    epochs = config_for("demo").training.epochs
+    row = lambda step, evaluation: {"method": "steps", "epochs": epochs, "steps_per_epoch": 10,  # noqa: E731
+                                    "step_seconds": step, "cpu_seconds": epochs * 10 * step + evaluation}
+    table, before, after = tmp_path / "costs.yaml", tmp_path / "before.yaml", tmp_path / "after.yaml"
+    table.write_text(yaml.safe_dump({"recipes": {"demo": row(1.0, 5.0), "s000_mlp": row(2.0, 1.0),
+                                                 "s000_knn": {"method": "fit", "cpu_seconds": 3.0}}}))
+    before.write_text(yaml.safe_dump({"recipes": {"demo": row(4.0, 10.0), "s000_knn": row(1.0, 1.0)}}))
+    after.write_text(yaml.safe_dump({"recipes": {"demo": row(3.0, 5.0), "s000_knn": row(0.5, 0.5)}}))
+    bench.rescale(before, after, table)
+    rows = yaml.safe_load(table.read_text())["recipes"]
+    assert rows["demo"]["step_seconds"] == 0.75 and math.isclose(rows["demo"]["cpu_seconds"], epochs * 10 * 0.75 + 2.5)
+    assert rows["s000_mlp"] == row(2.0, 1.0) and rows["s000_knn"] == {"method": "fit", "cpu_seconds": 3.0}
