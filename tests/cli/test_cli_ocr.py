@@ -124,7 +124,6 @@ def test_huge_page_is_downscaled_and_says_so(tmp_path):
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    pytest.importorskip("skimage")
     from mllab.core.errors import MllabError
     from mllab.ocr.synthetic import render_page
 

@@ -1,14 +1,13 @@
 """Our attribution methods against captum (1e-5) on the same model, inputs and targets; guided backprop of a
 linear model against its closed form; the ReLUs captum cannot see (functional, reused)."""
 
+import captum.attr as captum_attr  # a hard dependency: a broken captum fails here, it is not skipped
 import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 import mllab.explain as ex
-
-captum_attr = pytest.importorskip("captum.attr")
 
 
 def small_convnet(inplace: bool) -> nn.Module:

@@ -1,6 +1,8 @@
 """The hook handling (mllab.models.hooks) against a hand-written forward that returns the intermediate tensors;
 hooks removed and modes restored when a forward pass fails."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -112,17 +114,25 @@ def test_layer_table_lists_modules_with_output_shapes():
     assert ex.layer_table(Net(), torch.randn(1, 1, 4, 4), call_order=True)[-1] == ("fc", "Linear", (1, 3))
 
 
-def test_feature_capture_streams_memory_under_twice_the_features():
-    import tracemalloc
+def test_feature_capture_streams_peak_resident_memory_under_2_5_times_the_features():
+    """The process's peak resident memory (/proc VmHWM, reset first), which sees torch's allocations as
+    tracemalloc does not: measured 1.2-1.8x the features batch by batch, 3.0x with the whole input at once."""
+    import re
+
+    from mllab.core.allocator import give_back_memory
+
+    def resident(field: str) -> int:
+        return int(re.search(rf"{field}:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) << 10
 
     net = nn.Sequential(nn.Linear(50, 1000), nn.ReLU()).eval()
     x = np.random.default_rng(0).normal(size=(4000, 50)).astype(np.float32)
-    tracemalloc.start()
+    ex.features(net, x[:400], ["0"], batch_size=200)  # torch's first-call set-up is not what is measured
+    give_back_memory()  # freed heap pages go back, so the capture's pages show in the resident size
+    Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from the current size
+    before = resident("VmRSS")
     got = ex.features(net, x, ["0"], batch_size=200)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
     size = got["0"].nbytes  # 16 MB
-    assert size <= peak < 2 * size
+    assert size <= resident("VmHWM") - before < 2.5 * size
 
 
 def test_packed_lstm_gives_padded_outputs_and_the_true_last_token():

@@ -17,8 +17,9 @@ def test_meta_is_complete(name):
     entry = MODELS.entry(name)
     assert entry.meta["task"] == ("reduce" if name == "pca" else "classify")
     assert entry.doc, f"{name}: the estimator needs a docstring (its first line is the listing)"
-    estimator = entry.factory(**entry.meta["example_params"])
-    assert estimator.get_params()  # example params are real hyper-parameters
+    example = entry.meta["example_params"]
+    params = entry.factory(**example).get_params()
+    assert {k: params[k] for k in example} == example  # example params are real hyper-parameters, stored as given
 
 
 @pytest.mark.parametrize("name", NAMES)
