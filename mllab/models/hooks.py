@@ -38,6 +38,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from mllab.core.errors import MllabError
+from mllab.core.registry import did_you_mean
 
 PLACES = ("out", "in", "last", "forward", "backward")
 DIRECTIONS = ("forward", "backward")
@@ -149,8 +150,9 @@ class LayerRecorder:
         for sel in self.selections:  # every name checked before any hook is registered
             name, place = parse(sel)
             if name not in modules:
-                raise MllabError(f"layer {name!r} is not a module of {type(self.model).__name__}; "
-                                 f"'mllab explain RUN --list-layers' lists them (e.g. {_some(modules)})")
+                raise MllabError(f"layer {name!r} is not a module of {type(self.model).__name__}"
+                                 f"{did_you_mean(name, [n for n in modules if n])}; 'mllab explain RUN --list-layers' "
+                                 f"lists them (e.g. {_some(modules)})")
             hooks.append(self._hook(modules[name], sel, place))
         self._stack.enter_context(inspecting(self.model, hooks, self.eval_mode))
         return self

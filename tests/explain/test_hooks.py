@@ -93,9 +93,11 @@ def test_inspecting_removes_the_hooks_it_registered_when_a_later_registration_fa
     assert hooks_left(net) == 0 and net.training
 
 
-def test_unknown_layer_names_some_real_ones():
+def test_unknown_layer_names_some_real_ones_and_the_closest():
     with pytest.raises(MllabError, match="conv"):
         ex.features(Net(), torch.randn(2, 1, 4, 4), ["nope"])
+    with pytest.raises(MllabError, match=r"'lstn' is not a module of Net; did you mean lstm\?"):
+        ex.features(Net(), torch.randn(2, 1, 4, 4), ["lstn:last"])
 
 
 def test_gradcam_refuses_an_mlp_layer_naming_it():
