@@ -23,7 +23,7 @@ def sweep(
     mode: str | None = typer.Option(None, "--mode", help="max or min: which way --metric is better (default: "
                                     "min for losses, max otherwise)."),
     out: Path | None = typer.Option(None, "--out", help="Runs root folder (default: output.root, 'runs')."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars and no lines per epoch."),
 ) -> None:
     """Train every setting of a grid with several seeds: mllab sweep demo --grid optimizer.lr=0.003,0.01 --seeds 2
 
@@ -44,8 +44,9 @@ def sweep(
         with sigterm_interrupts(), user_errors():
             result = run_sweep(args[0], list(args[1:]), grid, seeds, executor, workers, address, out, quiet,
                                metric=metric, mode=mode)
-    except KeyboardInterrupt:
-        typer.echo("interrupted; finished trials are kept: run the same command again to resume the sweep", err=True)
+    except KeyboardInterrupt as err:  # the executor's TrialsInterrupted says how many trials finished
+        said = str(err) or "interrupted; finished trials are kept"
+        typer.echo(f"{said}; run the same command again to resume the sweep", err=True)
         raise typer.Exit(130) from None
     trials = result["trials"]
     done = sum(t.get("status") == "completed" for t in trials)

@@ -11,7 +11,7 @@ import typer
 from mllab.cli.errors import fail, user_errors
 from mllab.cli.stopping import stopped_says_what_next
 
-QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar and no line per epoch.")
 
 
 def train(

@@ -77,6 +77,7 @@ def is_reconstruction(cfg) -> bool:
 def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
     """Train, checkpoint and evaluate a scratch model; resumes from ``last.npz`` when ``resume``."""
     from mllab.scratch import train as st
+    from mllab.training.progress import print_epoch
     from mllab.training.schedules import lr_factor_fn
 
     _check_supported(cfg)
@@ -104,6 +105,7 @@ def fit_scratch(cfg, run, splits, quiet: bool, resume: bool) -> dict[str, Any]:
         st.save(last, model, opt, epoch=epoch + 1, rng=rng)
         atomic_write_text(run.checkpoints / "last_state.json", json.dumps(state))  # best-so-far, step count
         run.append_metrics(record)
+        print_epoch(record, cfg.training.epochs, quiet)
     if cfg.training.select:
         checkpoints.load_scratch(model, best)
     if cfg.output.figures:
