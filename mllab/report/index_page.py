@@ -43,7 +43,7 @@ INDEX_PAGE = (
     "<span id=\"picked\">no run ticked</span></p><div id=\"overlay\"></div>"
     "<script type=\"application/json\" id=\"curves\">{{ curves|tojson }}</script>{% endif %}"
     "<h2>Runs</h2>{% if not static %}<p><input type=\"search\" id=\"search\" size=\"60\" placeholder=\"filter: "
-    "experiment, model, dataset, status, config value (lr=0.01)\" aria-label=\"filter runs\"> "
+    "experiment, model, dataset, status, config value (lr=0.01)\" aria-label=\"filter runs\" data-common=\"{{ common }}\"> "
     "<span id=\"shown\">{{ n }} of {{ n }} shown</span></p>{% endif %}{{ runs }}")
 
 INDEX_SCRIPT = """
@@ -67,8 +67,12 @@ INDEX_SCRIPT = """
   }
   function filter() {
     var terms = box.value.toLowerCase().split(/\\s+/).filter(Boolean), n = 0;
-    rows.forEach(function (r) { var s = r.dataset.search; r.hidden = !terms.every(function (t) { return s.indexOf(t) >= 0; });
-                                n += r.hidden ? 0 : 1; });
+    var common = box.dataset.common;  // the config's key=value that every run shares
+    rows.forEach(function (r) {
+      var s = r.dataset.search;
+      r.hidden = !terms.every(function (t) { return s.indexOf(t) >= 0 || common.indexOf(t) >= 0; });
+      n += r.hidden ? 0 : 1;
+    });
     document.getElementById('shown').textContent = n + ' of ' + rows.length + ' shown';
   }
   function overlay() {
@@ -79,9 +83,9 @@ INDEX_SCRIPT = """
     });
     document.getElementById('picked').textContent = ids.length ? traces.length + ' of ' + ids.length +
       ' ticked runs have ' + m + ': ' + ids.join(', ') : 'no run ticked';
-    if (!traces.length) { Plotly.purge(div); return; }
+    if (!traces.length) { Plotly.purge(div); return Promise.resolve(); }
     var last = Math.max.apply(null, traces.map(function (t) { return Math.max.apply(null, t.x); }));
-    Plotly.react(div, traces, {height: 420, margin: {l: 55, r: 10, t: 10, b: 45}, showlegend: true,
+    return Plotly.react(div, traces, {height: 420, margin: {l: 55, r: 10, t: 10, b: 45}, showlegend: true,
       legend: {orientation: 'h', y: -0.2}, xaxis: {title: {text: 'epoch'}, dtick: Math.max(1, Math.ceil(last / 8))},
       yaxis: {title: {text: esc(m)}}}, {responsive: true, displaylogo: false});
   }
@@ -89,7 +93,9 @@ INDEX_SCRIPT = """
   metric.addEventListener('change', function () { overlay(); remember(); });
   rows.forEach(function (r) { r.querySelector('input.pick').addEventListener('change', function () { overlay(); remember(); }); });
   if (box.value) { filter(); }
-  if (wanted.length) { overlay(); }
+  (wanted.length ? overlay() : Promise.resolve()).then(function () {  // when the page is ready (bench/index_pages.py)
+    document.body.setAttribute('data-ready-ms', Math.round(performance.now()));
+  });
 })();
 """
 
@@ -104,8 +110,10 @@ def write_index(root: Path, limit: int = 100000, static: bool = False) -> Path:
     header = ["", "run", "experiment", "group", "model", "dataset", "seed", "status",
               *[k.split(".")[-1] for k in HYPER], *metrics, "started"]
     rows, row_data, curves = [], [], {}
-    for r in runs:
-        path, cfg = Path(r["path"]), _config(Path(r["path"]))
+    configs = [_config(Path(r["path"])) for r in runs]
+    common = set.intersection(*({f"{k}={v}" for k, v in c.items()} for c in configs)) if configs else set()
+    for r, cfg in zip(runs, configs):
+        path = Path(r["path"])
         if not static:
             curves[r["id"]] = _curves(path)
         run_link = pages.link(pages.relative(path / "report.html", root), path.name) \
@@ -113,12 +121,13 @@ def write_index(root: Path, limit: int = 100000, static: bool = False) -> Path:
         rows.append([_pick(r["id"]) if not static else "", run_link, r["experiment"], _group_link(path.parent, root),
                      r["model"], r["dataset"], r["seed"], r["status"], *[cfg.get(k) for k in HYPER],
                      *[(r["metrics"] or {}).get(m) for m in metrics], (r["started"] or "")[:16].replace("T", " ")])
-        row_data.append({"id": r["id"], "search": _search_text(r, cfg)})
+        row_data.append({"id": r["id"], "search": _search_text(r, cfg, common)})
     names = sorted({m for c in curves.values() for m in c})
     sweeps = sorted(root.glob("*/sweep-*/report.html"))
     body = pages.render(INDEX_PAGE, n=len(runs), sweeps=[pages.link(pages.relative(s, root), s.parent.name)
                                                          for s in sweeps], static=static,
                         runs=pages.table(header, rows, row_data=row_data, id="runs"), curves=curves, metrics=names,
+                        common=" ".join(sorted(common)).lower(),
                         default=next((m for m in VALIDATION if m in names), names[0] if names else ""))
     scripts = Markup("") if static else interactive.scripts(root, INDEX_SCRIPT)
     target = root / "index.html"
@@ -136,11 +145,12 @@ def _pick(run_id: str) -> Markup:
                         id=run_id)
 
 
-def _search_text(row: dict[str, Any], cfg: dict[str, Any]) -> str:
+def _search_text(row: dict[str, Any], cfg: dict[str, Any], common: set[str]) -> str:
     """What the search box matches a run by, lower-cased: its id, experiment, model, dataset, status and
-    every ``key=value`` of its config."""
+    every ``key=value`` of its config but those ``common`` to all runs (the page holds them once)."""
     words = [row.get(k) or "" for k in ("id", "experiment", "model", "dataset", "status")]
-    return " ".join([*map(str, words), *(f"{k}={v}" for k, v in cfg.items())]).lower()
+    items = (f"{k}={v}" for k, v in cfg.items())
+    return " ".join([*map(str, words), *(i for i in items if i not in common)]).lower()
 
 
 def _curves(run: Path) -> dict[str, list[list[Any]]]:
