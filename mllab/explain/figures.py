@@ -3,6 +3,7 @@ the same images), Grad-CAM overlays, embedding scatter plots coloured by class, 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from mllab.core import plotting
 
 CELL = 1.1  # inches per image in a grid
+ROW_LABEL = 18  # characters per line of a row's label (a run's name and group folder)
 
 
 def _shown(x: np.ndarray) -> np.ndarray:
@@ -20,12 +22,14 @@ def _shown(x: np.ndarray) -> np.ndarray:
 
 
 def attribution_grid(inputs: np.ndarray, maps: dict[str, np.ndarray], titles: Sequence[str],
-                     overlay: bool | None = None, caption: str | None = None):
+                     overlay: bool | None = None, caption: str | None = None,
+                     notes: dict[str, Sequence[str]] | None = None):
     """Row 0: the inputs, titled (``true 3 / pred 5``); one row per method or model (``maps[name]`` (N, ...)):
     the attribution's magnitude (summed over channels) on one scale per row, read off the row's colour bar;
     Grad-CAM (one channel) overlaid on the input in a heat colour map; a map that is zero everywhere says so
     in its panel. ``overlay``: overlay every row (True) or none (False); None: the rows whose name starts with
-    gradcam. ``caption``: the figure's title (whose evidence the maps show)."""
+    gradcam. ``caption``: the figure's title (whose evidence the maps show); ``notes[name]``: a line under each
+    map of that row (a run's own prediction, ``pred 5``, in a grid across runs)."""
     n, rows = len(inputs), 1 + len(maps)
     images = inputs.ndim >= 3
     fig = plotting.figure(CELL * n + 1.6, CELL * rows + (0.5 if caption else 0.3))
@@ -41,8 +45,10 @@ def attribution_grid(inputs: np.ndarray, maps: dict[str, np.ndarray], titles: Se
     for i, (name, m) in enumerate(maps.items(), start=1):
         on_input = images and (name.startswith("gradcam") if overlay is None else overlay)
         _map_row(fig, axes[i], bases if on_input else None, magnitude(m))
+        for ax, note in zip(axes[i], (notes or {}).get(name, ())):
+            ax.set_xlabel(note, fontsize=7)
     for i, name in enumerate(["input", *maps]):
-        axes[i, 0].set_ylabel(name, fontsize=7)
+        axes[i, 0].set_ylabel(textwrap.fill(name, ROW_LABEL), fontsize=7)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])

@@ -212,12 +212,14 @@ def explain_runs(run_paths: Sequence, methods: Sequence[str], out: Path, layers:
     pred = [predictions(model, data.x[pick]) for model, data in zip(models, samples)]
     goals = [target_classes(target, y, p, classes) for p in pred]
     titles, caption = column_titles(classes, y, None), evidence(target, classes, len(runs))
+    notes = {label: [f"pred {classes[k]}" for k in p] for label, p in zip(labels, pred) if p is not None}
     written = []
     for m in methods:
         for layer in (layers or [None]) if EXPLAINERS.entry(m).meta.get("layer") else [None]:
             maps = {label: attribute(model, torch.as_tensor(data.x[pick]), torch.as_tensor(goal).long(), m, layer)
                     for label, model, data, goal in zip(labels, models, samples, goals)}
-            fig = figures.attribution_grid(samples[0].x[pick], maps, titles, overlay=m == "gradcam", caption=caption)
+            fig = figures.attribution_grid(samples[0].x[pick], maps, titles, overlay=m == "gradcam", caption=caption,
+                                           notes=notes)
             written += _save(Path(out), file_stem(m, layer), fig, attributions=np.stack(list(maps.values())),
                              runs=np.array(labels), inputs=samples[0].x[pick], labels=y,
                              predictions=None if any(p is None for p in pred) else np.stack(pred),

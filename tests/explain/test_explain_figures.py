@@ -49,3 +49,11 @@ def test_embedding_scatter_has_a_panel_per_layer_and_one_legend_entry_per_class(
     fig = figures.embedding_scatter({"a": rng.random((30, 2)), "b": rng.random((30, 2))}, np.arange(30) % 3,
                                     ["x", "y", "z"], "t")
     assert len(fig.axes) == 2 and [t.get_text() for t in fig.legends[0].get_texts()] == ["x", "y", "z"]
+
+
+def test_a_grid_across_runs_notes_each_runs_prediction_under_its_maps():
+    rng = np.random.default_rng(0)
+    maps = {"run a": rng.random((2, 1, 8, 8)), "run b": rng.random((2, 1, 8, 8))}
+    fig = figures.attribution_grid(rng.random((2, 1, 8, 8)), maps, ["true 3", "true 5"],
+                                   notes={"run a": ["pred 3", "pred 5"], "run b": ["pred 8", "pred 5"]})
+    assert [ax.get_xlabel() for ax in fig.axes[2:6]] == ["pred 3", "pred 5", "pred 8", "pred 5"]
