@@ -3,6 +3,9 @@
 Report 000's SVHN recipes and report 002's NIST36 ones run on their own stand-in (``data.stand_in``)
 when their dataset is absent; CIFAR-10 recipes run here on the stand-in below. A recipe whose data is
 absent anyway is skipped with that reason; full versions are recorded in bench/RESULTS.md.
+
+`make test` trains one recipe per engine, task and input kind (numpy/torch/classical x classify/reconstruct/...,
+images/tokens/sequences: :func:`one_per_kind`); the others are marked ``slow`` and run by `make test-all` (CI).
 """
 
 import hashlib
@@ -67,7 +70,39 @@ def with_test_vectors(cfg, tmp_path, monkeypatch):
     monkeypatch.setenv("MLLAB_DATA", f"{tmp_path / 'vectors'}:{os.environ.get('MLLAB_DATA', '')}")
 
 
-@pytest.mark.parametrize("recipe", RECIPES.names())
+def kind_of(tree: dict) -> tuple[str, str, str]:
+    """(engine, task, input) of a recipe's model, read from the registry that holds it."""
+    from mllab.scratch.models import SCRATCH_MODELS
+
+    model = tree["model"]
+    engine = "numpy" if model.get("backend") == "numpy" else "torch"
+    meta = (SCRATCH_MODELS if engine == "numpy" else MODELS).entry(model["name"]).meta
+    if meta.get("kind") == "classical":
+        engine = "classical"
+    return engine, meta.get("task", "classify"), meta.get("input", "image")
+
+
+def one_per_kind() -> set[str]:
+    """The recipes `make test` trains: per kind, the first one whose dataset is here (else the first one), and
+    the first that fits on a network's features (it refuses without one)."""
+    picked: dict = {}
+    present: dict[str, bool] = {}
+    for name in RECIPES.names():
+        tree = load_recipe(name)
+        key = "features" if tree.get("data", {}).get("features_from") == REQUIRED else kind_of(tree)
+        data = tree["data"]["name"]
+        here = present.setdefault(data, is_present(data))
+        if key not in picked or (here and not picked[key][1]):
+            picked[key] = (name, here)
+    return {name for name, _ in picked.values()}
+
+
+def smoke_params() -> list:
+    fast = one_per_kind()
+    return [pytest.param(name, marks=() if name in fast else pytest.mark.slow) for name in RECIPES.names()]
+
+
+@pytest.mark.parametrize("recipe", smoke_params())
 def test_recipe_smoke(recipe, tmp_path, monkeypatch):
     tree = load_recipe(recipe)
     cfg = resolve_config(tree, SMOKE + SHORTER.get(tree.get("model", {}).get("name"), [])
