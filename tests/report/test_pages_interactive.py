@@ -15,6 +15,7 @@ import pytest
 
 from mllab.report import interactive
 from mllab.runs.index import list_runs
+from tests.cli.cli_run import mllab
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -45,17 +46,18 @@ def test_figure_json_cannot_end_its_script_and_reads_back_unchanged():
     assert json.loads(text)["data"][0] == {"type": "scatter", "name": shown, "y": [1.0, None]}  # JSON has no NaN
 
 
-def test_sweep_table_is_best_first_and_the_static_pages_have_no_script(pages, tmp_path):
+def test_sweep_table_is_best_first_and_report_static_writes_pages_without_script(pages, tmp_path):
     html = pages["sweep"].read_text()
     table = html[html.index('<table class="sortable">'):]
     rows = re.findall(r"<tr( class=\"best\")?><td><a href=\"(lr[^/]+)/report.html\"", table)[:2]
     assert rows[0][0] and not rows[1][0], "the marked best setting is not the first row"
-    from mllab.report.sweep import write_sweep_report
-
     copy = tmp_path / "sweep"
     shutil.copytree(pages["sweep"].parent, copy)
-    page = write_sweep_report(copy, static=True).read_text()
-    assert "<script" not in page and "data:image/png" in page and "Parallel coordinates" in page
+    mllab("report", str(copy), "--static")
+    for page in [copy / "report.html", *copy.glob("*/report.html"), *copy.glob("*/seed*/report.html")]:
+        text = page.read_text()
+        assert "<script" not in text and "data:image/png" in text, page
+    assert "Parallel coordinates" in (copy / "report.html").read_text()
 
 
 @needs_chromium
