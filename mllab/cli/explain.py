@@ -8,13 +8,9 @@ from typing import List, Optional
 import typer
 from typer.core import TyperCommand
 
-KINDS = {"attribution": "attribution maps of --images test images, one per class in turn",
-         "embedding": "embeddings of a layer's features, --samples stratified examples"}  # the registry's kinds
-
-
 def methods_help() -> str:
     """The --method help: the registered explainers (:data:`mllab.explain.EXPLAINERS`), grouped by kind."""
-    from mllab.explain import EXPLAINERS
+    from mllab.explain.registry import EXPLAINERS, KINDS
 
     kinds = dict.fromkeys(entry.meta["kind"] for entry in EXPLAINERS)
     groups = [f"{', '.join(EXPLAINERS.names(kind=kind))} ({KINDS.get(kind, kind)})" for kind in kinds]

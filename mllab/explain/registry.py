@@ -12,3 +12,5 @@ from __future__ import annotations
 from mllab.core.registry import Registry
 
 EXPLAINERS = Registry("explainer", listing="mllab explain --help")
+KINDS = {"attribution": "attribution maps of --images test images, one per class in turn",
+         "embedding": "embeddings of a layer's features, --samples stratified examples"}  # meta "kind": what it draws

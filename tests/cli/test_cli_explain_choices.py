@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 import mllab
 import mllab.explain as ex
 from mllab.cli.main import app
+from mllab.explain.registry import KINDS
 from tests.runs.run_folders import cnn_run
 
 
@@ -59,6 +60,7 @@ def test_method_help_lists_exactly_the_registered_explainers_by_kind():
     groups = method_groups(result.output)
     assert groups == [ex.EXPLAINERS.names(kind="attribution"), ex.EXPLAINERS.names(kind="embedding")]
     assert sorted(sum(groups, [])) == ex.EXPLAINERS.names()
+    assert {entry.meta["kind"] for entry in ex.EXPLAINERS} == set(KINDS)  # each kind described, none left over
 
 
 def test_method_groups_sees_a_missing_name():
