@@ -37,7 +37,7 @@ FONT_PACKAGES := fonts-breip fonts-bwht fonts-comic-neue fonts-dkg-handwriting f
 	fonts-klee fonts-kristi fonts-nanum-extra fonts-rufscript fonts-seto fonts-sjfonts fonts-tlwg-purisa-otf \
 	fonts-tomsontalks fonts-yusei-magic
 
-.PHONY: demo test test-retrain bench clean fonts
+.PHONY: demo test test-all test-retrain bench clean fonts
 
 # `source .venv/bin/activate` then finds the data as make does, unless MLLAB_DATA is already set.
 $(PY):
@@ -62,12 +62,18 @@ fonts:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else echo "warning: cannot install $$missing (need root and apt-get); OCR dataset tests will be skipped" >&2; fi
 
+# tests/ and every docstring example under mllab/, without the tests marked slow (pyproject's addopts): the
+# training of every packaged recipe (one per engine and task stays) and a few long end-to-end runs
 test: $(STAMP) fonts
-	$(PY) -m pytest -n 2 --durations=15
+	$(PY) -m pytest -q -n 2 --durations=15
+
+# what CI runs: make test's tests and the slow ones (every packaged recipe trained for a short epoch)
+test-all: $(STAMP) fonts
+	$(PY) -m pytest -q -n 2 -m 'not retrain' --durations=15
 
 # the tests marked retrain (deselected by `make test`): retraining the shipped OCR classifier (about 10 CPU-min)
 test-retrain: $(STAMP) fonts
-	$(PY) -m pytest -m retrain --durations=15
+	$(PY) -m pytest -q -m retrain --durations=15
 
 bench: $(STAMP)
 	$(PY) bench/trainer_overhead.py
