@@ -6,15 +6,17 @@ the shape and dtype the run's ``model.json`` records. A run folder is data, neve
 opened only in the format ``model.json`` names, and never unpickled unless ``trust_pickle=True``
 (:mod:`mllab.runs.checkpoints`).
 
->>> run = load_run("runs/demo/<group>/seed0")  # doctest: +SKIP
->>> run.summary["final"]["test_accuracy"], len(run.metrics)  # doctest: +SKIP
-(0.9822, 5)
+>>> import mllab
+>>> group = mllab.train("demo", overrides=["training.epochs=2", "data.train_subset=300"], seeds=1, out="runs")
+>>> run = load_run(group.runs[0].path)  # runs/demo/<group>/seed0
+>>> run.config.training.epochs, len(run.metrics), run.summary["status"]
+(2, 2, 'completed')
 >>> from mllab.data import load
->>> test = load("digits").test  # doctest: +SKIP
->>> run.predict(test.x[:3]), run.predict(test.x[0])  # a batch; one image (1, 8, 8)  # doctest: +SKIP
-(array([2, 8, 2]), array([2]))
->>> run.predict_proba(test.x[:2]).shape, round(run.score(test.x, test.y), 4)  # doctest: +SKIP
-((2, 10), 0.9822)
+>>> test = load("digits").test
+>>> run.predict(test.x[:3]).shape, run.predict(test.x[0]).shape  # a batch; one image (1, 8, 8)
+((3,), (1,))
+>>> run.predict_proba(test.x[:2]).shape, run.score(test.x, test.y) == run.summary["final"]["test_accuracy"]
+((2, 10), True)
 """
 
 from __future__ import annotations
