@@ -3,6 +3,7 @@
 overlaying runs without a click, the sweep's table best first, and figure JSON that no name can break out of.
 The sweep is the one of ``conftest.py``; the browser tests are skipped without the Debian package chromium."""
 
+import base64
 import json
 from html import unescape
 import re
@@ -35,6 +36,15 @@ def test_one_plotly_js_per_runs_root_loaded_by_relative_path(pages):
     for kind in ("run", "group", "sweep", "index"):
         srcs = re.findall(r'<script src="([^"]+)"', pages[kind].read_text())
         assert len(srcs) == 1 and (pages[kind].parent / srcs[0]).resolve() == copies[0].resolve(), (kind, srcs)
+
+
+def test_no_figure_appears_twice_on_a_run_page(pages):
+    """The fixture put a copy of the run's first-layer filters under explain/, as an explainer could."""
+    run = pages["run"].parent
+    data = base64.b64encode((run / "figures" / "filters_init.png").read_bytes()).decode()
+    html = pages["run"].read_text()
+    assert html.count(data) == 1 and "explain/filters_again.png" not in html
+    assert html.count('<figure class="plotly">') == 1  # the curves, drawn by plotly (their PNG is not shown)
 
 
 def test_figure_json_cannot_end_its_script_and_reads_back_unchanged():
