@@ -64,12 +64,11 @@ def assets_root(folder: Path) -> Path:
 def plotly_script(folder: Path) -> str:
     """The relative ``src`` of the runs root's ``plotly.min.js`` for a page in ``folder``; writes the file
     the first time (and again when it is not the size of the one the installed plotly ships)."""
-    shipped = importlib.resources.files("plotly") / "package_data" / PLOTLY_JS
     target = assets_root(folder) / STATIC / PLOTLY_JS
-    data = None
-    if not target.is_file() or target.stat().st_size != len(data := shipped.read_bytes()):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, data if data is not None else shipped.read_bytes())
+    with importlib.resources.as_file(importlib.resources.files("plotly") / "package_data" / PLOTLY_JS) as shipped:
+        if not target.is_file() or target.stat().st_size != shipped.stat().st_size:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(target, shipped.read_bytes())  # temp file + rename: parallel trials may race here
     return os.path.relpath(target, Path(folder).resolve())
 
 
