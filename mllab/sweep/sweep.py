@@ -1,7 +1,9 @@
 """Run a sweep: plan its trials, skip the finished ones, train the rest on an executor, write its tables
 and pages. Running the same command again resumes it.
 
->>> run_sweep("demo", [], ["optimizer.lr=0.003,0.01"], seeds=2, out="/tmp/runs")  # doctest: +SKIP
+>>> sweep = run_sweep("demo", ["training.epochs=1", "data.train_subset=300"], ["optimizer.lr=0.003,0.01"], out="runs")
+>>> [t["status"] for t in sweep["trials"]], sweep["folder"].name, sweep["report"].name  # 2 settings x 1 seed
+(['completed', 'completed'], 'sweep-demo-...', 'report.html')
 """
 
 from __future__ import annotations
