@@ -12,7 +12,6 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from mllab.core.files import atomic_write_text
 from mllab.report import figures, interactive, pages, plots
 from mllab.report.compare import compare_curves
 from mllab.runs.published import dataset_note, published_text
@@ -44,8 +43,8 @@ def write_group_report(group: Path, static: bool = False) -> Path:
              f"{len(agg.get('seeds', seeds))} seeds")  # keys an older aggregate.json may lack
     target = group / "report.html"
     scripts = interactive.scripts(group) if "plotly" in curves else ""
-    atomic_write_text(target, pages.page(title, pages.join(parts), _nav(group), scripts, static))
-    return target
+    return interactive.write_page(target, pages.page(title, pages.join(parts), _nav(group), scripts, static),
+                                  bool(scripts))
 
 
 def _curves(group: Path, seeds: list[Path], static: bool) -> Markup:

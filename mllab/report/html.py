@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 from markupsafe import Markup
 
-from mllab.core.files import atomic_write_text
 from mllab.report import figures, interactive, pages, plots
 from mllab.runs.rundir import RunDir, RunFileError, damaged, read_json
 
@@ -114,8 +113,7 @@ def write_report(run: RunDir, static: bool = False) -> Path:
                         summary=json.dumps(shown, indent=2, default=str))
     target = run.path / "report.html"
     scripts = interactive.scripts(run.path) if live else ""
-    atomic_write_text(target, pages.page(title, body, _nav(run.path), scripts, static))
-    return target
+    return interactive.write_page(target, pages.page(title, body, _nav(run.path), scripts, static), bool(scripts))
 
 
 def _pngs(run: RunDir, skip: tuple[str, ...]) -> list[Path]:

@@ -20,7 +20,6 @@ from typing import Any
 from markupsafe import Markup
 
 from mllab.core.config import flatten
-from mllab.core.files import atomic_write_text
 from mllab.core.yamlfile import read_yaml
 from mllab.report import interactive, pages
 from mllab.runs.index import list_runs
@@ -130,9 +129,8 @@ def write_index(root: Path, limit: int = 100000, static: bool = False) -> Path:
                         common=" ".join(sorted(common)).lower(),
                         default=next((m for m in VALIDATION if m in names), names[0] if names else ""))
     scripts = Markup("") if static else interactive.scripts(root, INDEX_SCRIPT)
-    target = root / "index.html"
-    atomic_write_text(target, pages.page("All runs", body, scripts=scripts, static=static))
-    return target
+    return interactive.write_page(root / "index.html", pages.page("All runs", body, scripts=scripts, static=static),
+                                  not static)
 
 
 def _config(run: Path) -> dict:

@@ -23,7 +23,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from mllab.core.files import atomic_write_bytes
+from mllab.core.files import atomic_write_bytes, atomic_write_text
 from mllab.report import pages
 
 STATIC = "_static"
@@ -62,14 +62,21 @@ def assets_root(folder: Path) -> Path:
 
 
 def plotly_script(folder: Path) -> str:
-    """The relative ``src`` of the runs root's ``plotly.min.js`` for a page in ``folder``; writes the file
-    the first time (and again when it is not the size of the one the installed plotly ships)."""
-    target = assets_root(folder) / STATIC / PLOTLY_JS
-    with importlib.resources.as_file(importlib.resources.files("plotly") / "package_data" / PLOTLY_JS) as shipped:
-        if not target.is_file() or target.stat().st_size != shipped.stat().st_size:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(target, shipped.read_bytes())  # temp file + rename: parallel trials may race here
-    return os.path.relpath(target, Path(folder).resolve())
+    """The relative ``src`` of the runs root's ``plotly.min.js`` for a page in ``folder``."""
+    return os.path.relpath(assets_root(folder) / STATIC / PLOTLY_JS, Path(folder).resolve())
+
+
+def write_page(target: Path, html: str, plotly: bool) -> Path:
+    """Write a page, then (``plotly``: it draws figures) the runs root's ``plotly.min.js`` where it is missing or
+    not the installed one's size; the page first, so an unwritable folder is named by the page's path."""
+    atomic_write_text(target, html)
+    if plotly:
+        copy = assets_root(target.parent) / STATIC / PLOTLY_JS
+        with importlib.resources.as_file(importlib.resources.files("plotly") / "package_data" / PLOTLY_JS) as js:
+            if not copy.is_file() or copy.stat().st_size != js.stat().st_size:
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(copy, js.read_bytes())  # temp file + rename: parallel trials may race here
+    return target
 
 
 def finite(value: Any) -> Any:

@@ -229,8 +229,8 @@ def write_sweep_report(folder: Path, static: bool = False) -> Path:
     nav = pages.link(pages.relative(folder.parent.parent / "index.html", folder), "all runs")
     target = folder / "report.html"
     scripts = interactive.scripts(folder) if any("plotly" in f for f in figs) else ""
-    atomic_write_text(target, pages.page(f"Sweep of {state['recipe']}", pages.join(parts), nav, scripts, static))
-    return target
+    return interactive.write_page(target, pages.page(f"Sweep of {state['recipe']}", pages.join(parts), nav, scripts,
+                                                     static), bool(scripts))
 
 
 def _trials(folder: Path, state) -> Markup:
