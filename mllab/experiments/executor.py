@@ -118,10 +118,15 @@ def start_worker(threads: int) -> None:
 
 
 def _stop(signum, frame) -> None:
+    """The first Ctrl-C / SIGTERM stops the running trial as Ctrl-C stops a training, or ends an idle worker (it
+    holds nothing); a later one (the pool ending its workers) does not cut the trial's own record short."""
     global _stopping
+    if _stopping:
+        return
     _stopping = True
-    if _in_trial:
-        raise KeyboardInterrupt
+    if not _in_trial:
+        os._exit(0)
+    raise KeyboardInterrupt
 
 
 def in_worker(fn: Callable[..., Any], args: tuple) -> Any:
