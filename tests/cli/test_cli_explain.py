@@ -19,11 +19,9 @@ def run_mllab(*args, check=True):
     return result
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("runs")
-    run_mllab("train", "demo", "training.epochs=2", "training.threads=1", "--seeds", "1", "-q", "--out", str(root))
-    return next(root.glob("*/*/seed0"))
+@pytest.fixture
+def run(demo_runs):
+    return next(demo_runs.glob("demo/*/seed0"))  # 2 epochs, trained once for the CLI tests (conftest.py)
 
 
 def test_list_layers_names_modules_with_output_shapes(run):

@@ -9,12 +9,10 @@ import pytest
 from cli_run import ENV, mllab
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Path:
-    """A runs folder with one 1-epoch demo group (seeds 0 and 1)."""
-    root = tmp_path_factory.mktemp("tour") / "runs"
-    mllab("train", "demo", "training.epochs=1", "--seeds", "2", "--out", str(root), "--quiet")
-    return root
+@pytest.fixture
+def trained(demo_runs) -> Path:
+    """A runs folder with one demo group (seeds 0 and 1): the CLI tests' shared one (conftest.py)."""
+    return demo_runs
 
 
 def test_runs_list_has_a_header_and_says_where_it_looked_when_empty(trained, tmp_path):
