@@ -52,7 +52,8 @@ class WeightAveraging(TrainingFeature):
         trainer.evaluated_model = self.ema.module
 
     def on_step_end(self, trainer) -> None:
-        self.ema.update_parameters(trainer.model)
+        if self.ema is not None:  # (a bench may step a trainer it never fit)
+            self.ema.update_parameters(trainer.model)
 
     def on_fit_end(self, trainer) -> None:
         trainer.model.load_state_dict(self.ema.module.state_dict())
