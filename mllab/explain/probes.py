@@ -8,9 +8,11 @@ features by their true class: 1 = tight, far-apart classes, 0 = overlapping). Re
 transformation" question (does a ReLU or an MLPConv block change separability?) and report 001's "separable
 after the second layer" become these numbers.
 
->>> rows = probe(load_run("runs/demo/<group>/seed0"))  # doctest: +SKIP
->>> rows[-1]["layer"], rows[-1]["linear_probe_accuracy"]  # doctest: +SKIP
-('classifier', 0.97)
+>>> import mllab
+>>> group = mllab.train("demo", overrides=["training.epochs=1", "data.train_subset=300"], seeds=1, out="runs")
+>>> rows = probe(group.runs[0].path, ["features.0", "classifier"], train_samples=300, test_samples=100)
+>>> [(row["layer"], row["dim"]) for row in rows], 0 <= rows[-1]["linear_probe_accuracy"] <= 1
+([('features.0', 2048), ('classifier', 10)], True)
 """
 
 from __future__ import annotations

@@ -6,7 +6,11 @@ maps with a colour bar per row; Grad-CAM overlaid) and ``.npz`` (``attributions`
 ``attribution.png`` with one row per method. Embeddings write ``<method>[-<layer>].png`` (one panel per
 layer, coloured by class) and ``.npz`` (``embeddings`` (L, N, 2), ``layers``, ``labels``, ``predictions``).
 
->>> paths = explain_run("runs/demo/<group>/seed0", ["gradcam", "pca"])  # doctest: +SKIP
+>>> import mllab
+>>> group = mllab.train("demo", overrides=["training.epochs=1", "data.train_subset=300"], seeds=1, out="runs")
+>>> paths = explain_run(group.runs[0].path, ["gradcam", "pca"])  # into runs/demo/<group>/seed0/explain/
+>>> [path.name for path in paths]
+['gradcam.png', 'gradcam.npz', 'pca.png', 'pca.npz']
 """
 
 from __future__ import annotations
