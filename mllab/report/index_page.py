@@ -33,9 +33,9 @@ VALIDATION = ("val_accuracy", "val_psnr", "val_loss")
 NOT_CURVES = ("epoch", "seconds", "images_per_s")  # per-epoch records that are not a metric to overlay
 
 INDEX_PAGE = (
-    "<p>{{ n }} runs recorded in <code>index.sqlite</code>. Click a column header to sort."
-    "{% if not static %} Type in the search box to filter; tick runs to overlay their curves (the address "
-    "then links to this comparison).{% endif %}</p>"
+    "<p>{{ n }} runs recorded in <code>index.sqlite</code>.{% if not static %} Click a column header to sort; "
+    "type in the search box to filter; tick runs to overlay their curves (the address then links to this "
+    "comparison).{% endif %}</p>"
     "{% if sweeps %}<h2>Sweeps</h2><ul>{% for s in sweeps %}<li>{{ s }}</li>{% endfor %}</ul>{% endif %}"
     "{% if not static %}<h2>Compare</h2><p><label>metric <select id=\"metric\">{% for m in metrics %}"
     "<option{% if m == default %} selected{% endif %}>{{ m }}</option>{% endfor %}</select></label> "
@@ -108,19 +108,11 @@ def write_index(root: Path, limit: int = 100000, static: bool = False) -> Path:
                                                         [m for m in finals if m not in VALIDATION])
     header = ["", "run", "experiment", "group", "model", "dataset", "seed", "status",
               *[k.split(".")[-1] for k in HYPER], *metrics, "started"]
-    rows, row_data, curves = [], [], {}
     configs = [_config(Path(r["path"])) for r in runs]
     common = set.intersection(*({f"{k}={v}" for k, v in c.items()} for c in configs)) if configs else set()
-    for r, cfg in zip(runs, configs):
-        path = Path(r["path"])
-        if not static:
-            curves[r["id"]] = _curves(path)
-        run_link = pages.link(pages.relative(path / "report.html", root), path.name) \
-            if (path / "report.html").is_file() else path.name
-        rows.append([_pick(r["id"]) if not static else "", run_link, r["experiment"], _group_link(path.parent, root),
-                     r["model"], r["dataset"], r["seed"], r["status"], *[cfg.get(k) for k in HYPER],
-                     *[(r["metrics"] or {}).get(m) for m in metrics], (r["started"] or "")[:16].replace("T", " ")])
-        row_data.append({"id": r["id"], "search": _search_text(r, cfg, common)})
+    rows = [_row(r, cfg, root, metrics, static) for r, cfg in zip(runs, configs)]
+    row_data = [] if static else [{"id": r["id"], "search": _search_text(r, c, common)} for r, c in zip(runs, configs)]
+    curves = {} if static else {r["id"]: _curves(Path(r["path"])) for r in runs}
     names = sorted({m for c in curves.values() for m in c})
     sweeps = sorted(root.glob("*/sweep-*/report.html"))
     body = pages.render(INDEX_PAGE, n=len(runs), sweeps=[pages.link(pages.relative(s, root), s.parent.name)
@@ -131,6 +123,16 @@ def write_index(root: Path, limit: int = 100000, static: bool = False) -> Path:
     scripts = Markup("") if static else interactive.scripts(root, INDEX_SCRIPT)
     return interactive.write_page(root / "index.html", pages.page("All runs", body, scripts=scripts, static=static),
                                   not static)
+
+
+def _row(r: dict[str, Any], cfg: dict[str, Any], root: Path, metrics: list[str], static: bool) -> list[Any]:
+    """One run's cells: tick box, links to its page and group, what it is, hyper-parameters, final metrics."""
+    path = Path(r["path"])
+    run_link = pages.link(pages.relative(path / "report.html", root), path.name) \
+        if (path / "report.html").is_file() else path.name
+    return ["" if static else _pick(r["id"]), run_link, r["experiment"], _group_link(path.parent, root), r["model"],
+            r["dataset"], r["seed"], r["status"], *[cfg.get(k) for k in HYPER],
+            *[(r["metrics"] or {}).get(m) for m in metrics], (r["started"] or "")[:16].replace("T", " ")]
 
 
 def _config(run: Path) -> dict:

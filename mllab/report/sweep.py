@@ -218,7 +218,8 @@ def write_sweep_report(folder: Path, static: bool = False) -> Path:
     parts = [pages.render(SWEEP_INTRO, n_settings=len(state["settings"]), seeds=state["seeds"],
                           n_trials=len(state["trials"]), recipe=state["recipe"], status=state["status"],
                           choice=described(state["choice"])),
-             pages.heading("Settings (best first; click a header to sort)"), html_table(state)]
+             pages.heading("Settings (best first)" if static else "Settings (best first; click a header to sort)"),
+             html_table(state)]
     pub_header, pub = published(state, best)
     if pub:
         parts += [pages.heading("Published vs measured"), pages.table(pub_header, pub)]

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from mllab.report import interactive
+from mllab.report.sweep import write_sweep_report
 from mllab.runs.index import list_runs
 from tests.cli.cli_run import mllab
 
@@ -61,13 +62,13 @@ def test_sweep_table_is_best_first_and_report_static_writes_pages_without_script
     table = html[html.index('<table class="sortable">'):]
     rows = re.findall(r"<tr( class=\"best\")?><td><a href=\"(lr[^/]+)/report.html\"", table)[:2]
     assert rows[0][0] and not rows[1][0], "the marked best setting is not the first row"
-    copy = tmp_path / "sweep"
-    shutil.copytree(pages["sweep"].parent, copy)
-    mllab("report", str(copy), "--static")
-    for page in [copy / "report.html", *copy.glob("*/report.html"), *copy.glob("*/seed*/report.html")]:
+    run = shutil.copytree(pages["run"].parent, tmp_path / "run")
+    mllab("report", str(run), "--static")
+    sweep = shutil.copytree(pages["sweep"].parent, tmp_path / "sweep")
+    for page in (run / "report.html", write_sweep_report(sweep, static=True)):
         text = page.read_text()
         assert "<script" not in text and "data:image/png" in text, page
-    assert "Parallel coordinates" in (copy / "report.html").read_text()
+    assert "Parallel coordinates" in (sweep / "report.html").read_text()
 
 
 @needs_chromium
