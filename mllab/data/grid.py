@@ -3,7 +3,8 @@
 An upside-down, transposed or colour-swapped loader shows at a glance here.
 
 >>> from mllab.data import load
->>> save_sample_grid(load("digits"), "/tmp/digits-grid.png", n=10)  # doctest: +SKIP
+>>> save_sample_grid(load("digits"), "digits-grid.png", n=10)
+PosixPath('digits-grid.png')
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Run a config: one seed into one run directory, N seeds into a group with a table.
 
 >>> from mllab.runs.config import resolve_config
->>> cfg = resolve_config({"training": {"epochs": 1}})
->>> summary = run_group(cfg, root="/tmp/mllab-doctest-runs", quiet=True)  # doctest: +SKIP
+>>> cfg = resolve_config({"training": {"epochs": 1}, "data": {"train_subset": 300}})
+>>> summary = run_group(cfg, root="runs", quiet=True)
+>>> [run["status"] for run in summary["summaries"]]
+['completed']
 """
 
 from __future__ import annotations
