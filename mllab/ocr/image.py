@@ -4,10 +4,16 @@ and a damaged file is one line that names it.
 Pillow's own decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``) is process-wide and mllab leaves it as
 it is; the page limit here is a per-call argument (``mllab ocr --max-pixels``).
 
+>>> from PIL import Image
+>>> Image.new("RGB", (2270, 1631), "white").save("page.jpg")
 >>> from mllab.ocr.image import open_page_image
->>> im = open_page_image("page.jpg", max_pixels=60_000_000)  # doctest: +SKIP
->>> im.mode, im.size  # doctest: +SKIP
+>>> im = open_page_image("page.jpg", max_pixels=60_000_000)
+>>> im.mode, im.size
 ('L', (2270, 1631))
+>>> open_page_image("page.jpg", max_pixels=1_000_000)
+Traceback (most recent call last):
+...
+mllab.ocr.image.PageError: ocr: page.jpg is 2270x1631 = 3,702,370 pixels, more than the limit of 1,000,000 pixels; ...
 """
 
 from __future__ import annotations

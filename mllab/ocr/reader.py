@@ -1,8 +1,11 @@
 """Read a page: load and check the image, find the characters, classify each normalized crop, build the text.
 
+>>> from PIL import Image, ImageDraw
+>>> page_image = Image.new("L", (640, 110), 255)
+>>> ImageDraw.Draw(page_image).text((20, 20), "TO   DO   LIST", fill=0, font_size=56)
+>>> page_image.save("page.png")  # a photo or scan of a page: page.jpg, page.png, ...
 >>> from mllab.ocr import read
->>> page = read("page.jpg")  # doctest: +SKIP
->>> print(page.text)  # doctest: +SKIP
+>>> print(read("page.png").text)
 TO DO LIST
 """
 
