@@ -3,7 +3,10 @@ a mean +- std band and one by one, and a table of every seed.
 
 Built from the group folder alone (``aggregate.json`` and the seeds' files), like a run's report.
 
->>> write_group_report(Path("runs/best_mnist/<group>"))  # doctest: +SKIP
+>>> import mllab
+>>> group = mllab.train("demo", overrides=["training.epochs=1", "data.train_subset=300"], seeds=2, out="runs")
+>>> write_group_report(group.path)  # written again from the folder alone
+PosixPath('runs/demo/.../report.html')
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """``report.html`` for a run, rebuilt from the run directory alone.
 
->>> write_report(RunDir("runs/demo/<group>/seed0"))  # doctest: +SKIP
+>>> import mllab
+>>> group = mllab.train("demo", overrides=["training.epochs=1", "data.train_subset=300"], seeds=1, out="runs")
+>>> write_report(RunDir(group.runs[0].path))  # written again from the folder alone
+PosixPath('runs/demo/.../seed0/report.html')
 """
 
 from __future__ import annotations
