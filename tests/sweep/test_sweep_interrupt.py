@@ -5,9 +5,12 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from tests.cli.cli_run import ENV, MLLAB
 
 
+@pytest.mark.slow  # two workers train for a minute; tests/experiments/test_executor.py covers the same in seconds
 def test_sigterm_stops_running_workers_cleanly_and_says_what_finished(tmp_path):
     proc = subprocess.Popen(MLLAB + ["sweep", "demo", "training.epochs=200", "output.figures=false", "--grid",
                                      "optimizer.lr=0.003,0.01", "--seeds", "2", "--workers", "2", "-q",
