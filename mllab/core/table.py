@@ -32,11 +32,12 @@ from markupsafe import Markup, escape
 
 
 def number(value: Any, metric: str | None = None, signed: bool = False) -> str:
-    """How mllab shows a number: a ``metric``'s value at fixed decimals (4; a PSNR, in dB, 2) so a column of
-    them lines up; any other number at 4 significant digits (an integral one as an integer); None as ``-``.
+    """How mllab shows a number: a ``metric``'s value at 4 decimals, so a column of them lines up (and a
+    metric printed reads as recorded to 4 decimals); any other number at 4 significant digits (an integral one
+    as an integer); None as ``-``.
 
     >>> number(0.98765432, "test_accuracy"), number(21.3456, "val_psnr"), number(0.0016, "test_loss", signed=True)
-    ('0.9877', '21.35', '+0.0016')
+    ('0.9877', '21.3456', '+0.0016')
     >>> number(148.54), number(0.00012345), number(3), number(2.0), number(None), number("lr0.1")
     ('148.5', '0.0001234', '3', '2', '-', 'lr0.1')
     """
@@ -50,7 +51,7 @@ def number(value: Any, metric: str | None = None, signed: bool = False) -> str:
     if math.isnan(value) or math.isinf(value):
         return str(value)
     if metric is not None:
-        return f"{value:{sign}.{2 if 'psnr' in metric else 4}f}"
+        return f"{value:{sign}.4f}"
     if value == int(value) and abs(value) < 1e6:
         return f"{int(value):{sign}d}"
     return f"{value:{sign}.4g}"

@@ -16,9 +16,9 @@ def table(**kw):
                  metrics={"val_accuracy mean": "val_accuracy", "val_psnr mean": "val_psnr"}, **kw)
 
 
-def test_number_fixes_a_metrics_decimals_and_rounds_anything_else_to_four_significant_digits():
+def test_number_gives_a_metric_four_decimals_and_anything_else_four_significant_digits():
     assert [number(v, "test_accuracy") for v in (0.5, 0.123456, 1.0)] == ["0.5000", "0.1235", "1.0000"]
-    assert number(31.4159, "test_psnr") == "31.42" and number(-0.0004, "test_loss", signed=True) == "-0.0004"
+    assert number(31.41592, "test_psnr") == "31.4159" and number(-0.0004, "test_loss", signed=True) == "-0.0004"
     assert [number(v) for v in (148.54, 2.0, 7, 1e7, 0.000123456)] == ["148.5", "2", "7", "1e+07", "0.0001235"]
     assert [number(v) for v in (None, True, math.nan, "text")] == ["-", "True", "nan", "text"]
 
@@ -28,7 +28,7 @@ def test_text_aligns_columns_and_right_aligns_numbers():
     assert len({len(line) for line in lines}) == 1  # the last column (numbers) is right-aligned
     assert lines[0].split() == [
         "setting", "val_accuracy", "mean", "val_psnr", "mean", "n"]
-    assert lines[1].split() == ["lr0.1", "0.9712", "-", "3"] and lines[2].split() == ["lr<0.01>", "0.5000", "0.00",
+    assert lines[1].split() == ["lr0.1", "0.9712", "-", "3"] and lines[2].split() == ["lr<0.01>", "0.5000", "0.0012",
                                                                                           "12"]
     assert lines[1].endswith(" 3") and lines[2].endswith("12")  # right-aligned
     assert table(widths=[20]).text(header=False).splitlines()[0].startswith("lr0.1" + " " * 15)
