@@ -25,7 +25,7 @@ from mllab.experiments.aggregate import write_group
 from mllab.experiments.recipes import config_for
 from mllab.experiments.executor import check_executor, executor_for, threads_per_worker
 from mllab.experiments.ray_executor import check_address
-from mllab.experiments.runner import record_in_index, run_trial
+from mllab.experiments.trial import record_in_index, run_trial
 from mllab.experiments.stand_in import apply_stand_in
 from mllab.runs.group import GROUP_CONFIG
 from mllab.runs.liveness import is_alive, owner, refuse_if_alive

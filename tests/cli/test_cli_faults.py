@@ -71,7 +71,7 @@ def test_a_full_disk_is_one_line_naming_the_file_a_failed_record_and_the_resume_
 
 
 def test_sigterm_after_training_leaves_a_true_record_and_resume_rebuilds_a_missing_report(tmp_path, monkeypatch):
-    import mllab.experiments.runner as runner
+    import mllab.experiments.trial as trial
     import mllab.report.html as html
 
     def sigterm_after(fn):
@@ -81,7 +81,7 @@ def test_sigterm_after_training_leaves_a_true_record_and_resume_rebuilds_a_missi
             return result
         return wrapped
 
-    monkeypatch.setattr(runner, "_fit", sigterm_after(runner._fit))  # the last epoch done, the test not recorded
+    monkeypatch.setattr(trial, "_fit", sigterm_after(trial._fit))  # the last epoch done, the test not recorded
     out = cli("train", config(tmp_path, figures=True), "--out", tmp_path, "-q")
     run = next(tmp_path.glob("faults/*/seed0"))
     assert out.exit_code == 130 and f"Resume with: mllab train --resume {run.parent}" in out.output

@@ -100,7 +100,8 @@ def finals(result):
 
 
 def test_a_killed_group_resumes_its_unfinished_seeds_and_ends_as_an_uninterrupted_one(tmp_path):
-    from mllab.experiments.runner import resume_group, run_one, seed_config
+    from mllab.experiments.runner import resume_group, seed_config
+    from mllab.experiments.trial import run_one
     from mllab.runs.rundir import RunDir
 
     full = run_group(resolve_config(GROUP), root=tmp_path / "full", quiet=True)

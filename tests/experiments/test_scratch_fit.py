@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mllab.experiments.runner import run_one
+from mllab.experiments.trial import run_one
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir
 

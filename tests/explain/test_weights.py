@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from mllab.core import plotting
-from mllab.experiments.runner import run_one
+from mllab.experiments.trial import run_one
 from mllab.explain.weights import first_layer_weight
 from mllab.runs.config import resolve_config
 from mllab.runs.rundir import RunDir

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from mllab.experiments.recipes import config_for
-from mllab.experiments.runner import run_one
+from mllab.experiments.trial import run_one
 from mllab.runs.liveness import owner
 from mllab.runs.rundir import RunDir
 from mllab.sweep import plan
