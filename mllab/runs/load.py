@@ -30,10 +30,10 @@ import numpy as np
 
 import mllab.runs.checkpoints as checkpoints
 from mllab.core.errors import MllabError, NotARunError
+from mllab.runs.outputs import BATCH, as_tensor, scratch_outputs, softmax, torch_outputs, torch_trainer
 from mllab.runs.rundir import RunDir, RunFileError, damaged, not_a_run, read_json
 from mllab.runs.spec import SPEC_FILE, ModelSpec, spec_for
 
-BATCH = 1000  # rows per forward pass when predicting with a numpy-engine net or capturing features
 PROBABILISTIC_LOSSES = ("cross_entropy", "nll")  # a net trained on these outputs (log-)probabilities' logits
 
 
@@ -181,8 +181,8 @@ class Run:
         if self.spec.engine == "classical":
             return np.asarray(model.predict(x.reshape(len(x), -1)))
         if self.spec.engine == "numpy":
-            return _scratch_outputs(model, x).argmax(1)
-        return _torch_trainer(self, model).predict(_as_tensor(x)).numpy()
+            return scratch_outputs(model, x).argmax(1)
+        return torch_trainer(self, model).predict(as_tensor(x)).numpy()
 
     def predict_proba(self, x, checkpoint: str = "auto") -> np.ndarray:
         """Class probabilities (N, C), rows summing to 1, for raw inputs ``x`` (as :meth:`predict`).
@@ -205,8 +205,8 @@ class Run:
         x = self.inputs(x)
         if engine == "classical":
             return np.asarray(model.predict_proba(x.reshape(len(x), -1)))
-        outputs = _scratch_outputs(model, x) if engine == "numpy" else _torch_outputs(self, model, x)
-        return _softmax(outputs)
+        outputs = scratch_outputs(model, x) if engine == "numpy" else torch_outputs(self, model, x)
+        return softmax(outputs)
 
     def score(self, x, y, checkpoint: str = "auto") -> float:
         """Accuracy of :meth:`predict` on ``x`` against labels ``y`` (scikit-learn's ``score`` of a classifier)."""
@@ -236,7 +236,7 @@ class Run:
         if not hasattr(model, "classifier"):
             raise MllabError(f"run {self.path}: model {self.config.model.name!r} has no 'classifier' layer to "
                              "take features from")
-        seen = features(model, _as_tensor(x), ["classifier:in"], batch_size=BATCH)["classifier:in"]
+        seen = features(model, as_tensor(x), ["classifier:in"], batch_size=BATCH)["classifier:in"]
         return seen.reshape(len(seen), -1)  # (N, ...) -> (N, d)
 
 
@@ -270,52 +270,3 @@ def _spec_from_data(cfg) -> ModelSpec:
     splits = prepare_splits(cfg.data)
     spec = spec_for(cfg, splits.train.x.shape[1:], splits.dataset.num_classes, splits.dataset.info)
     return replace(spec, checkpoint_format=checkpoints.OLDER[spec.engine])  # what mllab wrote then
-
-
-def _as_tensor(x: np.ndarray):
-    import torch
-
-    if x.dtype == np.uint8:
-        raise MllabError("the model would see raw uint8 pixels: add 'scale' to data.transforms")
-    return torch.from_numpy(np.ascontiguousarray(x))
-
-
-def _scratch_outputs(model, x: np.ndarray) -> np.ndarray:
-    from mllab.scratch.tensor import Tensor, no_grad
-
-    model.eval()
-    with no_grad():
-        return np.concatenate([model(Tensor(x[i:i + BATCH])).data for i in range(0, len(x), BATCH)])
-
-
-def _torch_trainer(run: Run, model):
-    """A trainer over ``model`` for prediction only: the run's batch size, layout and token trimming;
-    float32 (a bf16-trained run predicts in float32, as it was evaluated)."""
-    from mllab.models.registry import MODELS
-    from mllab.training.tasks import ClassifyTask
-    from mllab.training.trainer import Trainer
-
-    cfg = run.config
-    cfg = cfg.model_copy(update={"training": cfg.training.model_copy(update={"precision": "fp32"})})
-    tokens = MODELS.entry(cfg.model.name).meta.get("input") == "tokens"
-    return Trainer(model, cfg, ClassifyTask(cfg.training.loss, run.spec.num_classes), None, device="cpu",
-                   quiet=True, tokens=tokens)
-
-
-def _torch_outputs(run: Run, model, x: np.ndarray) -> np.ndarray:
-    """The net's outputs (N, C) for transformed inputs, as its trainer evaluates them (layout, test-time views)."""
-    import torch
-
-    trainer = _torch_trainer(run, model)
-    trainer.evaluated().eval()
-    xt, bs = _as_tensor(x), run.config.training.eval_batch_size
-    with torch.no_grad():
-        return torch.cat([trainer.eval_forward(trainer.layout(trainer.trim(xt[i:i + bs])))
-                          for i in range(0, len(xt), bs)]).numpy()
-
-
-def _softmax(outputs: np.ndarray) -> np.ndarray:
-    """Row-wise softmax in float64 (of logits, or of log-probabilities: then the probabilities themselves)."""
-    z = outputs.astype(np.float64) - outputs.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
