@@ -36,7 +36,8 @@ def test_a_config_error_stops_the_group_in_one_line_and_leaves_no_run_folder(tmp
     proc = mllab("train", "demo", "model.params.chanels=[8,16]", "--seeds", "2", "--out", str(tmp_path), check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "report:" not in proc.stdout
     assert proc.stderr.strip() == ("error: model.params: model 'small_cnn' takes no parameter ['chanels']; allowed: "
-                                   "['channels', 'hidden', 'activation', 'dropout', 'fc_dropout', 'pool']")
+                                   "['channels', 'hidden', 'activation', 'dropout', 'fc_dropout', 'pool']; "
+                                   "did you mean model.params.channels?")
     assert not list(tmp_path.glob("demo/*/seed*"))
     assert "Traceback" in mllab("--verbose", "train", "demo", "model.params.chanels=[8]", "--out", str(tmp_path),
                                 check=False).stderr  # asked for
