@@ -1,4 +1,5 @@
-"""The README's Python API example runs as printed, in a fresh interpreter and an empty folder."""
+"""The README's Python API example runs as printed, in a fresh interpreter and an empty folder; its layout table
+names every package."""
 
 import os
 import re
@@ -27,3 +28,11 @@ def test_mllab_version_answers():
 
     proc = subprocess.run([sys.executable, "-m", "mllab.cli.main", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == f"mllab {mllab.__version__}"
+
+
+def test_the_layout_table_has_one_row_per_package_and_no_other():
+    readme = README.read_text()
+    rows = set(re.findall(r"^\| `mllab/(\w+)` \|", readme, flags=re.M))
+    packages = {p.parent.name for p in (README.parent / "mllab").glob("*/__init__.py")}
+    assert rows == packages, f"README rows without a package: {rows - packages}; packages without a row: " \
+                             f"{packages - rows}"
