@@ -37,7 +37,7 @@ FONT_PACKAGES := fonts-breip fonts-bwht fonts-comic-neue fonts-dkg-handwriting f
 	fonts-klee fonts-kristi fonts-nanum-extra fonts-rufscript fonts-seto fonts-sjfonts fonts-tlwg-purisa-otf \
 	fonts-tomsontalks fonts-yusei-magic
 
-.PHONY: demo test test-all test-retrain bench clean fonts
+.PHONY: demo test test-slow test-all test-retrain bench clean fonts
 
 # `source .venv/bin/activate` then finds the data as make does, unless MLLAB_DATA is already set.
 $(PY):
@@ -67,9 +67,12 @@ fonts:
 test: $(STAMP) fonts
 	$(PY) -m pytest -q -n 2 --durations=15
 
-# what CI runs: make test's tests and the slow ones (every packaged recipe trained for a short epoch)
-test-all: $(STAMP) fonts
-	$(PY) -m pytest -q -n 2 -m 'not retrain' --durations=15
+# only the tests marked slow (every packaged recipe trained for a short epoch, the long end-to-end runs)
+test-slow: $(STAMP) fonts
+	$(PY) -m pytest -q -n 2 -m slow --durations=15
+
+# what CI runs: make test, then the slow tests it leaves out
+test-all: test test-slow
 
 # the tests marked retrain (deselected by `make test`): retraining the shipped OCR classifier (about 10 CPU-min)
 test-retrain: $(STAMP) fonts
