@@ -101,8 +101,18 @@ def image_grid(images, cols: int = 8, titles: Sequence[str] | None = None, title
             ax.axis("off")
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
+    _grid_margins(fig, cell, titled=titles is not None, title=bool(title))
     return fig
+
+
+def _grid_margins(fig, cell: float, titled: bool, title: bool) -> None:
+    """Margins of an image grid set from its known sizes (inches): a panel title takes 0.15 in above its
+    image, the figure title 0.3 in. What ``tight_layout`` would find, without measuring every text (which
+    cost about 1 s on a grid of 30 titled images, most of a run report's drawing time)."""
+    height = fig.get_figheight()
+    top = 1 - ((0.3 if title else 0.02) + (0.15 if titled else 0)) / height
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02 / height, top=top,
+                        wspace=0.08, hspace=(0.15 / cell) if titled else 0.02)
 
 
 def weight_images(weight: np.ndarray, image_shape: Sequence[int] | None = None) -> np.ndarray:
