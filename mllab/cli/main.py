@@ -49,7 +49,7 @@ def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debu
 
 
 # commands, in the order --help lists them
-app.command("sweep")(sweep.sweep)
+app.command("sweep", cls=sweep.SweepCommand)(sweep.sweep)
 app.command("train", context_settings={"allow_extra_args": False})(train.train)
 app.command("demo")(train.demo)
 app.command("eval")(train.evaluate)

@@ -5,15 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from typer.core import TyperCommand
 
 from mllab.cli.stopping import sigterm_interrupts
+
+
+def executors_help() -> str:
+    """The --executor help: the registered executors (:data:`mllab.experiments.executor.EXECUTORS`)."""
+    from mllab.experiments.executor import EXECUTORS
+
+    return "Where trials run: " + "; ".join(f"{e.name} ({e.meta['help']})" for e in EXECUTORS) + "."
+
+
+class SweepCommand(TyperCommand):
+    """``mllab sweep``: its --executor help is read from the executor registry when the help is shown, not when
+    the CLI starts (so that ``mllab --help`` imports no process-pool machinery)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        for param in self.params:
+            if param.name == "executor":
+                param.help = executors_help()
+        super().format_help(ctx, formatter)
 
 
 def sweep(
     args: list[str] = typer.Argument(..., help="RECIPE_OR_CONFIG then key=value overrides shared by every trial."),
     grid: list[str] = typer.Option([], "--grid", help="KEY=V1,V2,...: a grid axis; repeat for more axes."),
     seeds: int = typer.Option(1, "--seeds", min=1, help="Seeds per setting (seed, seed+1, ...)."),
-    executor: str = typer.Option("local", "--executor", help="local (processes) or ray (pip install 'mllab[ray]')."),
+    executor: str = typer.Option("local", "--executor", help="(filled by SweepCommand)"),
     workers: int = typer.Option(1, "--workers", min=1, help="Trials at a time (torch threads: cores // workers)."),
     address: str | None = typer.Option(None, "--address", help="HOST:PORT of a Ray cluster to join "
                                           "(default: a local Ray on 127.0.0.1, stopped at the end)."),

@@ -141,7 +141,7 @@ def in_worker(fn: Callable[..., Any], args: tuple) -> Any:
         _in_trial = False
 
 
-@EXECUTORS.register("local")
+@EXECUTORS.register("local", help="processes on this machine")
 class LocalExecutor:
     """Trials in this process one after another (``workers`` 1), or in ``workers`` spawned processes."""
 

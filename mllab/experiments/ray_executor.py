@@ -57,7 +57,7 @@ def ray_trial(threads: int, fn: Callable[..., Any], args: tuple) -> Any:
     return fn(*args)
 
 
-@EXECUTORS.register("ray", cluster=True)
+@EXECUTORS.register("ray", cluster=True, help="Ray tasks, here or on a cluster; pip install 'mllab[ray]'")
 class RayExecutor:
     """Trials as Ray tasks of ``threads`` CPUs each: ``workers`` at a time on a Ray started here on 127.0.0.1
     (stopped at the end), or as many as the cluster at ``address`` has CPUs for."""
