@@ -20,30 +20,17 @@ Heavy libraries (torch, sklearn, matplotlib) are imported lazily by the
 modules that need them, so ``import mllab`` and ``mllab --help`` stay fast.
 """
 
+from mllab.core.exports import passthrough
+
 __version__ = "0.1.0"
 __all__ = ["__version__", "create_model", "load_dataset", "load_run", "train"]
 
 
-# The API's functions, each imported from the module that implements it on first use (so ``import mllab`` and
-# ``mllab --help`` stay fast): ``mllab.train`` *is* :func:`mllab.experiments.api.train`, signature and docstring.
-_API = {
-    "load_dataset": ("mllab.data", "load"),
-    "create_model": ("mllab.models.registry", "create_model"),
-    "load_run": ("mllab.runs.load", "load_run"),
-    "train": ("mllab.experiments.api", "train"),
-}
-
-
-def __getattr__(name: str):
-    if name not in _API:
-        raise AttributeError(f"module 'mllab' has no attribute {name!r}")
-    import importlib
-
-    module, attribute = _API[name]
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value  # looked up once
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_API))
+# The API's functions, each the implementing function itself (signature, docstring), imported on first use so
+# that ``import mllab`` and ``mllab --help`` stay fast: ``mllab.train`` *is* :func:`mllab.experiments.api.train`.
+__getattr__, __dir__ = passthrough(globals(), {
+    "load_dataset": "mllab.data:load",
+    "create_model": "mllab.models.registry",
+    "load_run": "mllab.runs.load",
+    "train": "mllab.experiments.api",
+})

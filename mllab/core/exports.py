@@ -12,6 +12,8 @@ stays as light as the package's ``__init__``:
 >>> import json
 >>> getattr_("dumps") is json.dumps, "dumps" in namespace, "dumps" in dir_()
 (True, True, True)
+>>> passthrough({"__name__": "demo"}, {"to_text": "json:dumps"})[0]("to_text") is json.dumps  # another name
+True
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from typing import Any, Callable
 
 def passthrough(namespace: dict[str, Any], origins: dict[str, str]) -> tuple[Callable, Callable]:
     """``__getattr__`` and ``__dir__`` for the package whose ``globals()`` is ``namespace``: ``origins`` maps each
-    public name to the module defining it under that name; the value is imported on first use and kept."""
+    public name to the module defining it under that name (``"module"``) or under another (``"module:name"``);
+    the value is imported on first use and kept."""
 
     def __getattr__(name: str) -> Any:
         if name not in origins:
             raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(origins[name]), name)
+        module, _, attribute = origins[name].partition(":")
+        value = getattr(importlib.import_module(module), attribute or name)
         namespace[name] = value  # looked up once
         return value
 
