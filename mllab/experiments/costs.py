@@ -22,7 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from mllab.core.yamlfile import packaged_yaml
 
 COSTS_FILE = "costs.yaml"
 ESTIMATES = ("steps", "scaled")  # methods whose number is extrapolated, not one whole seed timed
@@ -32,8 +32,7 @@ ESTIMATES = ("steps", "scaled")  # methods whose number is extrapolated, not one
 def cost_table() -> dict[str, Any]:
     """The packaged table: ``{"machine": ..., "recipes": {name: {cpu_seconds, method, ...}}}`` ({} if absent)."""
     path = resources.files("mllab.recipes").joinpath(COSTS_FILE)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: 10x faster for 'mllab recipes list'
-    return (yaml.load(path.read_text(), Loader=loader) or {}) if path.is_file() else {}
+    return (packaged_yaml(path.read_text()) or {}) if path.is_file() else {}
 
 
 def recipe_cost(name: str) -> dict[str, Any] | None:
