@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from mllab.core import plotting
+from mllab.core.table import number
 
 
 def curves(history: list[dict[str, Any]], path: Path) -> Path | None:
@@ -148,8 +149,8 @@ def parallel_coordinates(columns: list[str], rows: list[list[float]], colour: li
         ax.plot(range(len(columns)), row, color=cmap(v), alpha=0.8, lw=1.5)
     for j, name in enumerate(columns):
         ax.axvline(j, color="#888", lw=0.8)
-        ax.text(j, 1.04, readable_number(hi[j]), ha="center", fontsize=7)
-        ax.text(j, -0.08, readable_number(lo[j]), ha="center", fontsize=7)
+        ax.text(j, 1.04, number(float(hi[j])), ha="center", fontsize=7)
+        ax.text(j, -0.08, number(float(lo[j])), ha="center", fontsize=7)
     ax.set_xticks(range(len(columns)), columns, fontsize=8)
     ax.set_yticks([])
     ax.set_ylim(-0.12, 1.1)
@@ -158,6 +159,3 @@ def parallel_coordinates(columns: list[str], rows: list[list[float]], colour: li
     fig.tight_layout()
     return plotting.save(fig, path)
 
-
-def readable_number(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e6 else f"{v:.4g}"

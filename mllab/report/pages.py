@@ -1,15 +1,16 @@
-"""What every page shares: one stylesheet, sortable tables (a few lines of inline script, no network),
-readable numbers, figures embedded with captions, and the one way markup is made (:func:`render`, jinja2
-with autoescaping): every value from a config, a file name or a command reaches a page escaped.
+"""What every page shares: one stylesheet, sortable tables (a few lines of inline script, no network), numbers
+as every table shows them (:func:`mllab.core.table.number`), figures embedded with captions, and the one way
+markup is made (:func:`render`, jinja2 with autoescaping): every value from a config, a file name or a command
+reaches a page escaped.
 
->>> readable(148.54), readable(0.98765432), readable(0.00012345), readable(3), readable(2.0)
-('148.5', '0.9877', '0.0001234', '3', '2')
+>>> html = str(table(["value"], [[148.54], [0.00012345], [2.0], ["<b>"]]))
+>>> [text in html for text in (">148.5<", ">0.0001234<", ">2<", "&lt;b&gt;")]
+[True, True, True, True]
 """
 
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,8 @@ from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
+
+from mllab.core.table import number
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; padding: 0 1em; color: #222; }
@@ -53,21 +56,6 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
   });
 });
 """
-
-
-def readable(v: Any) -> str:
-    """A number at a sensible precision (4 significant digits, no trailing zeros); anything else as text."""
-    if isinstance(v, bool) or v is None:
-        return "-" if v is None else str(v)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return str(v)
-        if v == int(v) and abs(v) < 1e6:
-            return str(int(v))
-        return f"{v:.4g}"
-    return str(v)
 
 
 def render(source: str, **values: Any) -> Markup:
@@ -109,8 +97,8 @@ def heading(text: str, level: int = 2) -> Markup:
 def _cell(v: Any) -> dict[str, Any]:
     """What a ``<td>`` shows: numbers right-aligned with the exact value kept for sorting; Markup as it is."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return {"num": True, "v": repr(v), "text": readable(v)}
-    return {"num": False, "text": v if isinstance(v, Markup) else readable(v)}
+        return {"num": True, "v": repr(v), "text": number(v)}
+    return {"num": False, "text": v if isinstance(v, Markup) else number(v)}
 
 
 TABLE = (
